@@ -1,0 +1,150 @@
+"""Turn raw user, item and interaction tables (original ids) into a validated :class:`Dataset`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fairrec_core.data._dataset import DEFAULT_AGE_EDGES, Dataset, age_group
+from fairrec_core.errors import DataError
+
+PRICE_BANDS = ("low", "mid", "high")
+
+
+def _price_band(price: pd.Series) -> pd.Categorical:
+    """Tertiles of price across the catalogue: low / mid / high."""
+    valid = price.dropna()
+    if valid.nunique() < 3:
+        return pd.Categorical([np.nan] * len(price), categories=PRICE_BANDS, ordered=True)
+    edges = np.quantile(valid, [1 / 3, 2 / 3])
+    codes = np.searchsorted(edges, price.to_numpy(float), side="right")
+    band = np.asarray(PRICE_BANDS, dtype=object)[np.minimum(codes, 2)]
+    band[price.isna().to_numpy()] = np.nan
+    return pd.Categorical(band, categories=PRICE_BANDS, ordered=True)
+
+
+def build_dataset(
+    name: str,
+    interactions: pd.DataFrame,
+    *,
+    users: pd.DataFrame | None = None,
+    items: pd.DataFrame | None = None,
+    source: str = "interactions",
+    users_source: str = "users",
+    items_source: str = "items",
+    age_edges=DEFAULT_AGE_EDGES,
+    first_line: int = 2,
+    warnings: list[str] | None = None,
+) -> Dataset:
+    """Validate and index raw tables.
+
+    ``interactions`` has ``user_id``, ``item_id`` and optionally ``value``, ``timestamp``,
+    ``event``; ``users`` has ``user_id`` and attributes; ``items`` has ``item_id`` and attributes.
+    Duplicate (user, item) rows keep the latest one (by timestamp, then file order), with a warning.
+    Interactions naming users or items absent from a given attribute table raise DataError.
+    ``source``/``users_source``/``items_source`` name the files in messages; ``first_line`` is
+    the file line of the first data row (2 for a file with a header).
+    """
+    warnings = list(warnings or [])
+    inter = interactions
+    if len(inter) == 0:
+        raise DataError(f"{source}: no interactions (the file has a header but no rows)")
+    for col in ("user_id", "item_id"):
+        if col not in inter.columns:
+            raise DataError(f"{source}: missing required column {col!r}")
+        missing = inter[col].isna().to_numpy()
+        if missing.any():
+            row = int(np.flatnonzero(missing)[0])
+            raise DataError(
+                f"{source}: line {row + first_line}: missing {col} (every interaction needs one)"
+            )
+    inter = inter.copy()
+    if "value" not in inter.columns:
+        inter["value"] = 1.0
+    if "timestamp" not in inter.columns:
+        inter["timestamp"] = np.arange(len(inter), dtype=np.int64)
+
+    # ---- users ----
+    if users is None:
+        users = pd.DataFrame({"user_id": pd.unique(inter["user_id"])})
+    else:
+        users = _checked_attribute_table(users, "user_id", users_source, first_line)
+    if "age" in users.columns and "age_group" not in users.columns:
+        users["age_group"] = age_group(users["age"], age_edges)
+    # ---- items ----
+    if items is None:
+        items = pd.DataFrame({"item_id": pd.unique(inter["item_id"])})
+    else:
+        items = _checked_attribute_table(items, "item_id", items_source, first_line)
+    if "title" not in items.columns:
+        items["title"] = items["item_id"].astype(str)
+    if "category" not in items.columns:
+        items["category"] = "Unknown"
+    if "price" in items.columns and "price_band" not in items.columns:
+        items["price_band"] = _price_band(items["price"])
+
+    # ---- map ids (ids are compared as strings when dtypes differ between files) ----
+    uidx = _map_ids(inter["user_id"], users["user_id"], source, "user_id", users_source, first_line)
+    iidx = _map_ids(inter["item_id"], items["item_id"], source, "item_id", items_source, first_line)
+    frame = pd.DataFrame(
+        {
+            "user": uidx.astype(np.int32),
+            "item": iidx.astype(np.int32),
+            "value": inter["value"].to_numpy(np.float32),
+            "timestamp": inter["timestamp"].to_numpy(np.int64),
+        }
+    )
+    if "event" in inter.columns:
+        frame["event"] = inter["event"].astype("category").to_numpy()
+    frame["_order"] = np.arange(len(frame))
+    frame = frame.sort_values(["user", "item", "timestamp", "_order"], kind="stable")
+    dup = frame.duplicated(["user", "item"], keep="last").to_numpy()
+    if dup.any():
+        warnings.append(
+            f"{source}: {int(dup.sum())} duplicate (user, item) rows aggregated; the latest row is kept"
+        )
+        frame = frame[~dup]
+    frame = frame.drop(columns="_order").sort_values(["user", "timestamp", "item"], kind="stable")
+
+    items = items.reset_index(drop=True)
+    items["popularity"] = np.bincount(frame["item"].to_numpy(), minlength=len(items))
+    return Dataset(
+        name=name,
+        users=users.reset_index(drop=True),
+        items=items,
+        interactions=frame.reset_index(drop=True),
+        warnings=tuple(warnings),
+    )
+
+
+def _checked_attribute_table(
+    table: pd.DataFrame, id_col: str, source: str, first_line: int
+) -> pd.DataFrame:
+    if id_col not in table.columns:
+        raise DataError(f"{source}: missing required column {id_col!r}")
+    missing = table[id_col].isna().to_numpy()
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise DataError(f"{source}: line {row + first_line}: missing {id_col}")
+    dup = table[id_col].duplicated().to_numpy()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        raise DataError(
+            f"{source}: line {row + first_line}: duplicate {id_col} {table[id_col].iloc[row]!r}; ids must be unique"
+        )
+    return table.copy()
+
+
+def _map_ids(
+    values: pd.Series, known: pd.Series, source: str, col: str, table: str, first_line: int
+) -> np.ndarray:
+    if values.dtype != known.dtype:
+        values, known = values.astype(str), known.astype(str)
+    idx = pd.Index(known).get_indexer(values)
+    if (idx < 0).any():
+        bad = np.flatnonzero(idx < 0)
+        raise DataError(
+            f"{source}: line {int(bad[0]) + first_line}: {col} {values.iloc[bad[0]]!r} is not in {table} "
+            f"({len(bad)} interaction rows name unknown {col}s)"
+        )
+    return idx

@@ -1,0 +1,48 @@
+"""``--data SPEC``: one string names a dataset everywhere (command line, app, tests)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from fairrec_core.data._csv import load_csv_dir
+from fairrec_core.data._dataset import Dataset
+from fairrec_core.data._movielens import load_movielens
+from fairrec_core.data._synthetic import SyntheticSpec, generate_shop
+from fairrec_core.errors import DataError
+
+SPEC_HELP = (
+    "demo | synthetic:users=N,items=M,interactions=K,seed=S,bias=B | movielens:PATH | csv:DIR"
+)
+
+
+def parse_synthetic(args: str) -> SyntheticSpec:
+    """``users=100,items=50`` -> SyntheticSpec; unknown keys and bad numbers are DataErrors."""
+    known = {f.name: f.type for f in fields(SyntheticSpec)}
+    values = {}
+    for part in filter(None, (p.strip() for p in args.split(","))):
+        key, sep, val = part.partition("=")
+        key = key.strip()
+        if not sep or key not in known:
+            raise DataError(
+                f"synthetic spec {part!r}: expected key=value with key in {', '.join(known)}"
+            )
+        try:
+            values[key] = float(val) if key == "bias" else int(val)
+        except ValueError:
+            raise DataError(f"synthetic spec {part!r}: {key} must be a number") from None
+    return SyntheticSpec(**values)
+
+
+def load_dataset(spec: str, *, mapping: dict[str, str] | None = None) -> Dataset:
+    """Load the dataset a spec names (see ``SPEC_HELP``)."""
+    spec = (spec or "").strip()
+    kind, _, arg = spec.partition(":")
+    if kind == "demo" and not arg:
+        return generate_shop()
+    if kind == "synthetic":
+        return generate_shop(parse_synthetic(arg))
+    if kind == "movielens" and arg:
+        return load_movielens(arg)
+    if kind == "csv" and arg:
+        return load_csv_dir(arg, mapping)
+    raise DataError(f"data spec {spec!r}: expected {SPEC_HELP}")
