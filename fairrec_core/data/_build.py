@@ -34,6 +34,7 @@ def build_dataset(
     items_source: str = "items",
     age_edges=DEFAULT_AGE_EDGES,
     first_line: int = 2,
+    indexed: bool = False,
     warnings: list[str] | None = None,
 ) -> Dataset:
     """Validate and index raw tables.
@@ -43,13 +44,15 @@ def build_dataset(
     Duplicate (user, item) rows keep the latest one (by timestamp, then file order), with a warning.
     Interactions naming users or items absent from a given attribute table raise DataError.
     ``source``/``users_source``/``items_source`` name the files in messages; ``first_line`` is
-    the file line of the first data row (2 for a file with a header).
+    the file line of the first data row (2 for a file with a header). ``indexed=True`` means
+    ``interactions`` already holds ``user``/``item`` row indices into ``users``/``items``
+    (generated data), so the id lookup is skipped.
     """
     warnings = list(warnings or [])
     inter = interactions
     if len(inter) == 0:
         raise DataError(f"{source}: no interactions (the file has a header but no rows)")
-    for col in ("user_id", "item_id"):
+    for col in ("user", "item") if indexed else ("user_id", "item_id"):
         if col not in inter.columns:
             raise DataError(f"{source}: missing required column {col!r}")
         missing = inter[col].isna().to_numpy()
@@ -84,27 +87,34 @@ def build_dataset(
         items["price_band"] = _price_band(items["price"])
 
     # ---- map ids (ids are compared as strings when dtypes differ between files) ----
-    uidx = _map_ids(inter["user_id"], users["user_id"], source, "user_id", users_source, first_line)
-    iidx = _map_ids(inter["item_id"], items["item_id"], source, "item_id", items_source, first_line)
+    if indexed:
+        uidx, iidx = inter["user"].to_numpy(np.int64), inter["item"].to_numpy(np.int64)
+    else:
+        uidx = _map_ids(inter["user_id"], users["user_id"], source, "user_id", users_source, first_line)
+        iidx = _map_ids(inter["item_id"], items["item_id"], source, "item_id", items_source, first_line)
+    ts = inter["timestamp"].to_numpy(np.int64)
+    # latest row per (user, item) wins: sort by user, item, time, file order; keep each pair's last
+    order = np.lexsort((np.arange(len(uidx)), ts, iidx, uidx))
+    u_s, i_s = uidx[order], iidx[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (u_s[1:] != u_s[:-1]) | (i_s[1:] != i_s[:-1])
+    if not last.all():
+        warnings.append(
+            f"{source}: {int((~last).sum())} duplicate (user, item) rows aggregated; "
+            "the latest row is kept"
+        )
+    keep = order[last]
+    keep = keep[np.lexsort((iidx[keep], ts[keep], uidx[keep]))]  # by user, then time
     frame = pd.DataFrame(
         {
-            "user": uidx.astype(np.int32),
-            "item": iidx.astype(np.int32),
-            "value": inter["value"].to_numpy(np.float32),
-            "timestamp": inter["timestamp"].to_numpy(np.int64),
+            "user": uidx[keep].astype(np.int32),
+            "item": iidx[keep].astype(np.int32),
+            "value": inter["value"].to_numpy(np.float32)[keep],
+            "timestamp": ts[keep],
         }
     )
     if "event" in inter.columns:
-        frame["event"] = inter["event"].astype("category").to_numpy()
-    frame["_order"] = np.arange(len(frame))
-    frame = frame.sort_values(["user", "item", "timestamp", "_order"], kind="stable")
-    dup = frame.duplicated(["user", "item"], keep="last").to_numpy()
-    if dup.any():
-        warnings.append(
-            f"{source}: {int(dup.sum())} duplicate (user, item) rows aggregated; the latest row is kept"
-        )
-        frame = frame[~dup]
-    frame = frame.drop(columns="_order").sort_values(["user", "timestamp", "item"], kind="stable")
+        frame["event"] = pd.Categorical(inter["event"])[keep]
 
     items = items.reset_index(drop=True)
     items["popularity"] = np.bincount(frame["item"].to_numpy(), minlength=len(items))

@@ -163,8 +163,8 @@ def generate_shop(spec: SyntheticSpec = SyntheticSpec(), *, name: str | None = N
     )
     inter = pd.DataFrame(
         {
-            "user_id": users["user_id"].to_numpy()[uu],
-            "item_id": items["item_id"].to_numpy()[ii],
+            "user": uu,
+            "item": ii,
             "value": np.asarray(EVENT_WEIGHTS)[event],
             "timestamp": ts,
             "event": pd.Categorical.from_codes(event, categories=list(EVENTS)),
@@ -174,4 +174,4 @@ def generate_shop(spec: SyntheticSpec = SyntheticSpec(), *, name: str | None = N
         "Demo shop" if spec == SyntheticSpec() else
         f"Synthetic shop (users={n_u}, items={n_i}, interactions={n}, seed={spec.seed}, bias={b:g})"
     )
-    return build_dataset(label, inter, users=users, items=items, source="synthetic")
+    return build_dataset(label, inter, users=users, items=items, source="synthetic", indexed=True)
