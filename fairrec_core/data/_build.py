@@ -140,7 +140,7 @@ def _checked_attribute_table(
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
         raise DataError(
-            f"{source}: line {row + first_line}: duplicate {id_col} {table[id_col].iloc[row]!r}; ids must be unique"
+            f"{source}: line {row + first_line}: duplicate {id_col} {_show(table[id_col].iloc[row])}; ids must be unique"
         )
     return table.copy()
 
@@ -154,7 +154,12 @@ def _map_ids(
     if (idx < 0).any():
         bad = np.flatnonzero(idx < 0)
         raise DataError(
-            f"{source}: line {int(bad[0]) + first_line}: {col} {values.iloc[bad[0]]!r} is not in {table} "
+            f"{source}: line {int(bad[0]) + first_line}: {col} {_show(values.iloc[bad[0]])} is not in {table} "
             f"({len(bad)} interaction rows name unknown {col}s)"
         )
     return idx
+
+
+def _show(value) -> str:
+    """repr of an id for messages, without numpy's type wrapper (np.int64(5) -> 5)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)

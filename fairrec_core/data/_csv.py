@@ -110,18 +110,21 @@ def frames_to_dataset(
 
 
 def _timestamps(col: pd.Series, source: str) -> np.ndarray:
+    """Unix seconds; each value may be a number (unix time) or an ISO date/time (UTC)."""
     numeric = pd.to_numeric(col, errors="coerce")
-    if numeric.notna().all():
-        return numeric.to_numpy(np.int64)
-    parsed = pd.to_datetime(col, errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            f"{source}: line {row + 2}: column 'timestamp' has {col.iloc[row]!r}, "
-            "expected a unix time or an ISO date"
-        )
-    return ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(np.int64)
+    out = numeric.to_numpy(np.float64, copy=True)
+    text = numeric.isna().to_numpy()
+    if text.any():
+        parsed = pd.to_datetime(col[text], errors="coerce", utc=True, format="mixed")
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(text)[np.flatnonzero(bad)[0]])
+            raise DataError(
+                f"{source}: line {row + 2}: column 'timestamp' has {col.iloc[row]!r}, "
+                "expected a unix time or an ISO date"
+            )
+        out[text] = ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy()
+    return out.astype(np.int64)
 
 
 def load_csv_dir(path, mapping: dict[str, str] | None = None, *, age_edges=DEFAULT_AGE_EDGES) -> Dataset:
