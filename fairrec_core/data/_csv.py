@@ -40,8 +40,12 @@ def parse_mapping(pairs) -> dict[str, str]:
     return out
 
 
-def read_csv_table(raw: bytes, source: str, mapping: dict[str, str] | None = None) -> pd.DataFrame:
-    """Decode, parse (comma-separated, with a header) and rename columns of one CSV file."""
+def read_csv_table(
+    raw: bytes, source: str, mapping: dict[str, str] | None = None, *, aliases=None
+) -> pd.DataFrame:
+    """Decode, parse (comma-separated, with a header) and rename columns of one CSV file:
+    ``mapping`` first, then ``aliases`` (default :data:`ALIASES`) on lower-cased names."""
+    aliases = ALIASES if aliases is None else aliases
     text = decode(raw, source, ("utf-8-sig",))
     first = text.split("\n", 1)[0]
     if "," not in first and any(sep in first for sep in ("\t", ";", "|")):
@@ -53,7 +57,7 @@ def read_csv_table(raw: bytes, source: str, mapping: dict[str, str] | None = Non
     mapping = mapping or {}
     renamed = {}
     for col in frame.columns:
-        target = mapping.get(col) or ALIASES.get(col.lower(), col)
+        target = mapping.get(col) or aliases.get(col.lower(), col)
         renamed[col] = target
     frame = frame.rename(columns=renamed)
     if frame.columns.duplicated().any():
