@@ -14,7 +14,7 @@ class Vocabulary:
     Models work on the integer indices; the edges (UI, files) keep the original ids.
     """
 
-    __slots__ = ("_ids", "_index", "name")
+    __slots__ = ("_ids", "name")
 
     def __init__(self, ids, *, name: str = "id"):
         ids = pd.Index(ids)
@@ -22,29 +22,27 @@ class Vocabulary:
             dup = ids[ids.duplicated()][0]
             raise DataError(f"{name}: duplicate id {dup!r}; every {name} must be unique")
         self._ids = ids
-        self._index = pd.Index(ids)
         self.name = name
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def __contains__(self, key) -> bool:
-        return key in self._index
+        return key in self._ids
 
     @property
     def ids(self) -> np.ndarray:
-        """The ids in index order (a read-only copy)."""
-        out = self._ids.to_numpy().copy()
-        return out
+        """The ids in index order (a copy)."""
+        return self._ids.to_numpy().copy()
 
     def index(self, ids, *, missing: str = "error") -> np.ndarray:
         """Indices of ``ids``. ``missing="error"`` raises DataError, ``"negative"`` gives -1."""
         scalar = np.ndim(ids) == 0
-        arr = pd.Index([ids] if scalar else list(ids) if not isinstance(ids, (np.ndarray, pd.Index, pd.Series)) else ids)
-        idx = self._index.get_indexer(arr)
+        arr = pd.Index([ids] if scalar else np.asarray(ids))
+        idx = self._ids.get_indexer(arr)
         if missing == "error" and (idx < 0).any():
             bad = arr[idx < 0][0]
-            raise DataError(f"unknown {self.name} {bad!r}")
+            raise DataError(f"unknown {self.name} {bad.item() if isinstance(bad, np.generic) else bad!r}")
         return idx[0] if scalar else idx
 
     def id(self, index: int):
