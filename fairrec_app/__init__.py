@@ -1,0 +1,28 @@
+"""fairrec_app: the Streamlit-aware glue between the pages and the pure ``fairrec_core``.
+
+- :mod:`~fairrec_app.keys` — page-prefixed session-state keys.
+- :mod:`~fairrec_app.settings` — small hashable settings (split, model choice, re-ranking).
+- :mod:`~fairrec_app.sources` — where the data comes from (demo shop, MovieLens, CSV uploads).
+- :mod:`~fairrec_app.services` — cached heavy work (datasets, models, candidates, audits).
+- :mod:`~fairrec_app.workspace` — the session's current data/model/re-ranking; every page's start.
+- :mod:`~fairrec_app.layout` — page frame, menu, error box.
+- :mod:`~fairrec_app.widgets` — downloads, metric cards, re-ranker controls.
+- :mod:`~fairrec_app.charts` — plotly figures (no Streamlit).
+- :mod:`~fairrec_app.glossary` — what each metric measures and which direction is better.
+- :mod:`~fairrec_app.data_views` — summary tables of a dataset (no Streamlit).
+
+Imports go one way: pages -> fairrec_app -> fairrec_core.
+"""
+
+__all__ = [
+    "charts",
+    "data_views",
+    "glossary",
+    "keys",
+    "layout",
+    "services",
+    "settings",
+    "sources",
+    "widgets",
+    "workspace",
+]

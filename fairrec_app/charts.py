@@ -1,0 +1,160 @@
+"""Plotly figures for the pages. Pure functions of DataFrames: no Streamlit here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+#: One colour per position in a group order, used consistently across pages.
+PALETTE = px.colors.qualitative.Safe
+BEFORE, AFTER = "#9aa5b1", "#3b5bdb"
+
+
+def _style(fig: go.Figure, height: int = 340) -> go.Figure:
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), title_x=0,
+    )
+    return fig
+
+
+def group_bars(frame: pd.DataFrame, value: str, title: str, *, pct: bool = False) -> go.Figure:
+    """One bar per group (``group`` column)."""
+    fig = px.bar(frame, x="group", y=value, title=title, color="group",
+                 color_discrete_sequence=PALETTE, text_auto=".0%" if pct else ".3s")
+    fig.update_layout(showlegend=False, xaxis_title=None, yaxis_title=None)
+    if pct:
+        fig.update_yaxes(tickformat=".0%")
+    return _style(fig, 300)
+
+
+def mix_bars(table: pd.DataFrame, title: str) -> go.Figure:
+    """Stacked 100% bars: each row of ``table`` (a group) split by its columns (values)."""
+    long = table.reset_index().melt(id_vars=table.index.name or "index", var_name="value",
+                                    value_name="share")
+    idx = table.index.name or "index"
+    fig = px.bar(long, y=idx, x="share", color="value", orientation="h", title=title,
+                 color_discrete_sequence=px.colors.qualitative.Pastel + px.colors.qualitative.Set2)
+    fig.update_layout(barmode="stack", xaxis_tickformat=".0%", xaxis_title=None, yaxis_title=None,
+                      legend_title=None)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(table.index)[::-1])
+    return _style(fig, 80 + 36 * len(table))
+
+
+def long_tail(frame: pd.DataFrame) -> go.Figure:
+    """Item popularity by rank (log scale), the head shaded."""
+    fig = go.Figure()
+    n_head = int(frame["head"].sum())
+    fig.add_trace(go.Scatter(x=frame["rank"], y=frame["interactions"], mode="lines",
+                             fill="tozeroy", line=dict(color=AFTER), name="interactions"))
+    fig.add_vrect(x0=0.5, x1=n_head + 0.5, fillcolor="#f59f00", opacity=0.15, line_width=0,
+                  annotation_text=f"head: {n_head} items hold 20% of interactions",
+                  annotation_position="top left")
+    fig.update_layout(title="Popularity long tail", xaxis_title="item popularity rank",
+                      yaxis_title="interactions", yaxis_type="log", showlegend=False)
+    return _style(fig)
+
+
+def bars_with_ci(frame: pd.DataFrame, metric_label: str, *, overall: float | None = None,
+                 compare: pd.DataFrame | None = None) -> go.Figure:
+    """Group means with 95% intervals (``group, mean, lo, hi``); an optional dashed overall line
+    and an optional second series (``compare``, e.g. before re-ranking)."""
+    fig = go.Figure()
+    if compare is not None:
+        fig.add_trace(_ci_bar(compare, "before", BEFORE))
+        fig.add_trace(_ci_bar(frame, "after", AFTER))
+    else:
+        fig.add_trace(_ci_bar(frame, metric_label, AFTER, per_group=True))
+    if overall is not None and np.isfinite(overall):
+        fig.add_hline(y=overall, line_dash="dash", line_color="#495057",
+                      annotation_text=f"all users {overall:.3f}", annotation_position="top right")
+    fig.update_layout(title=f"{metric_label} by group (95% interval)", yaxis_title=metric_label,
+                      xaxis_title=None, showlegend=compare is not None, barmode="group")
+    return _style(fig)
+
+
+def _ci_bar(frame: pd.DataFrame, name: str, color: str, per_group: bool = False) -> go.Bar:
+    err = dict(type="data", symmetric=False, array=frame["hi"] - frame["mean"],
+               arrayminus=frame["mean"] - frame["lo"], color="#343a40", thickness=1.2)
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(frame))] if per_group else color
+    return go.Bar(x=frame["group"].astype(str), y=frame["mean"], error_y=err, name=name,
+                  marker_color=colors, text=[f"{v:.3f}" for v in frame["mean"]],
+                  textposition="inside", insidetextanchor="start",
+                  hovertemplate="%{x}: %{y:.4f}<extra>" + name + "</extra>")
+
+
+def heatmap(table: pd.DataFrame, title: str, *, zmax: float | None = None) -> go.Figure:
+    """Group x value shares as a heatmap with the share written in each cell."""
+    z = table.to_numpy(dtype=float)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[str(c) for c in table.columns], y=[str(i) for i in table.index],
+        colorscale="Blues", zmin=0, zmax=zmax if zmax is not None else np.nanmax(z),
+        text=np.vectorize(lambda v: f"{v:.0%}" if np.isfinite(v) else "")(z),
+        texttemplate="%{text}", hovertemplate="%{y} · %{x}: %{z:.1%}<extra></extra>",
+        colorbar=dict(tickformat=".0%", thickness=10),
+    ))
+    fig.update_layout(title=title, xaxis_title=None, yaxis_title=None)
+    fig.update_yaxes(autorange="reversed")
+    return _style(fig, 120 + 34 * len(table))
+
+
+def lorenz(curves: dict[str, pd.DataFrame]) -> go.Figure:
+    """Lorenz curves (``share_items``, ``share_exposure``) with the equality line."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="equal exposure",
+                             line=dict(color="#adb5bd", dash="dot")))
+    colors = {"before": BEFORE}
+    for name, frame in curves.items():
+        fig.add_trace(go.Scatter(x=frame["share_items"], y=frame["share_exposure"], mode="lines",
+                                 name=name, line=dict(color=colors.get(name, AFTER), width=2.5)))
+    fig.update_layout(title="Lorenz curve of item exposure", xaxis_title="share of items (least exposed first)",
+                      yaxis_title="share of exposure", xaxis_tickformat=".0%", yaxis_tickformat=".0%")
+    return _style(fig)
+
+
+def share_bars(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Grouped bars of shares per value (``value`` column; one bar per other numeric column)."""
+    long = frame.melt(id_vars="value", var_name="measure", value_name="share")
+    fig = px.bar(long, x="value", y="share", color="measure", barmode="group", title=title,
+                 color_discrete_sequence=["#adb5bd", "#74c0fc", AFTER, "#f59f00"])
+    fig.update_layout(yaxis_tickformat=".0%", xaxis_title=None, yaxis_title=None, legend_title=None)
+    return _style(fig)
+
+
+def distributions(frame: pd.DataFrame, metric_label: str) -> go.Figure:
+    """Per-user values (``group``, ``value``) as box plots with the mean marked."""
+    fig = go.Figure()
+    for i, (g, sub) in enumerate(frame.groupby("group", sort=False)):
+        fig.add_trace(go.Box(y=sub["value"], name=str(g), boxmean=True,
+                             marker_color=PALETTE[i % len(PALETTE)], boxpoints=False))
+    fig.update_layout(title=f"Per-user {metric_label} by group", yaxis_title=metric_label,
+                      showlegend=False)
+    return _style(fig)
+
+
+def tradeoff(frame: pd.DataFrame, x: str, y: str, *, x_label: str, y_label: str,
+             strength: str, current: float | None) -> go.Figure:
+    """The sweep as a line over strengths, the current setting marked."""
+    fig = go.Figure(go.Scatter(
+        x=frame[x], y=frame[y], mode="lines+markers+text", name="sweep",
+        text=[f"{s:g}" for s in frame[strength]], textposition="top center",
+        line=dict(color=BEFORE), marker=dict(size=7, color=BEFORE),
+        hovertemplate=f"{strength}=%{{text}}<br>{x_label} %{{x:.4f}}<br>{y_label} %{{y:.4f}}<extra></extra>",
+    ))
+    if current is not None:
+        row = frame.iloc[(frame[strength] - current).abs().argsort().iloc[0]]
+        fig.add_trace(go.Scatter(x=[row[x]], y=[row[y]], mode="markers", name="current setting",
+                                 marker=dict(size=16, color=AFTER, symbol="star")))
+    fig.update_layout(title="Trade-off over strengths", xaxis_title=x_label, yaxis_title=y_label)
+    return _style(fig, 380)
+
+
+def model_bars(frame: pd.DataFrame, metric_label: str) -> go.Figure:
+    """Models side by side, per group (``model, group, value``)."""
+    fig = px.bar(frame, x="group", y="value", color="model", barmode="group",
+                 title=f"{metric_label} by model and group", color_discrete_sequence=PALETTE,
+                 text_auto=".3f")
+    fig.update_layout(xaxis_title=None, yaxis_title=metric_label, legend_title=None)
+    return _style(fig)

@@ -1,0 +1,84 @@
+"""What each metric measures and which direction is better — the help text of every metric the
+pages show. Keys are the metric names of the audit engine (``ndcg`` in ``ndcg@10``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    label: str
+    measures: str
+    higher_is_better: bool | None  # None: neither direction is better in itself
+
+    @property
+    def direction(self) -> str:
+        if self.higher_is_better is None:
+            return "Neither direction is better in itself; compare groups."
+        return "Higher is better." if self.higher_is_better else "Lower is better."
+
+    def help(self, k: int | None = None) -> str:
+        text = self.measures.replace("{k}", str(k) if k else "k")
+        return f"{text} {self.direction}"
+
+
+METRICS: dict[str, MetricInfo] = {
+    "ndcg": MetricInfo("NDCG", "Ranking accuracy: held-out items found in the top {k}, weighted "
+                       "by position (1 = all of them at the top).", True),
+    "recall": MetricInfo("Recall", "Share of the user's held-out items that appear in the top {k}.",
+                         True),
+    "precision": MetricInfo("Precision", "Share of the top {k} that are held-out items.", True),
+    "hit_rate": MetricInfo("Hit rate", "Share of users with at least one held-out item in the top "
+                           "{k}.", True),
+    "mrr": MetricInfo("MRR", "1 / rank of the first held-out item in the top {k} (0 if none).",
+                      True),
+    "map": MetricInfo("MAP", "Average precision over the ranks of the hits, normalised by "
+                      "min(held-out items, {k}).", True),
+    "ild": MetricInfo("Diversity (ILD)", "Intra-list diversity: share of pairs in the top {k} "
+                      "from different categories.", True),
+    "novelty": MetricInfo("Novelty", "Mean −log2 popularity of the recommended items: how "
+                          "unfamiliar they are.", True),
+    "arp": MetricInfo("Avg. popularity", "Average number of training interactions of the "
+                      "recommended items (popularity bias).", False),
+    "aplt": MetricInfo("Long-tail share", "Share of the top {k} from the long tail (items outside "
+                       "the popular head that holds 20% of interactions).", True),
+    "calibration_kl": MetricInfo("Miscalibration", "KL divergence between the category mix of "
+                                 "the user's history and of the list (Steck 2018).", False),
+    "coverage": MetricInfo("Coverage", "Share of the catalogue recommended to at least one user.",
+                           True),
+    "gini_exposure": MetricInfo("Exposure Gini", "Inequality of position-discounted exposure over "
+                                "items (0 = every item equally seen, 1 = one item gets all).",
+                                False),
+}
+
+GAPS = {
+    "difference": "Largest minus smallest group mean. Closer to 0 is fairer.",
+    "ratio": "Smallest divided by largest group mean. Closer to 1 is fairer; below 0.8 breaks "
+             "the four-fifths rule.",
+    "p_value": "Permutation test: how often a gap this large appears when group labels are "
+               "shuffled. Below 0.05: unlikely to be chance.",
+    "js_divergence": "Jensen–Shannon divergence of a group's mix from everyone's mix. 0 = same mix.",
+}
+
+
+def split_name(metric: str) -> tuple[str, int | None]:
+    """``"ndcg@10"`` -> ``("ndcg", 10)``."""
+    name, _, k = metric.partition("@")
+    return name, int(k) if k.isdigit() else None
+
+
+def info(metric: str) -> MetricInfo:
+    name, _ = split_name(metric)
+    return METRICS.get(name, MetricInfo(name, name, None))
+
+
+def label(metric: str) -> str:
+    name, k = split_name(metric)
+    base = METRICS[name].label if name in METRICS else name
+    return f"{base}@{k}" if k else base
+
+
+def help_text(metric: str) -> str:
+    name, k = split_name(metric)
+    return info(metric).help(k)

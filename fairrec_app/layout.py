@@ -1,0 +1,64 @@
+"""Page frame: title, sidebar menu, the sidebar status of the session's data, model and
+re-ranking, and the error box that keeps the app working when the input is bad."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from fairrec_core.errors import FairrecError
+
+_ROOT = Path(__file__).resolve().parents[1]
+#: The pages in menu order: script path (relative to app.py), label, icon.
+PAGES = (
+    ("app.py", "Home", ":material/home:"),
+    ("pages/1_Data.py", "Data", ":material/database:"),
+    ("pages/2_Models.py", "Models", ":material/model_training:"),
+    ("pages/3_Recommendations.py", "Recommendations", ":material/format_list_numbered:"),
+    ("pages/4_Fairness_audit.py", "Fairness audit", ":material/balance:"),
+    ("pages/5_What-if.py", "What-if", ":material/tune:"),
+)
+PAGE_PATH = {label: path for path, label, _ in PAGES}
+
+TAGLINE = (
+    "fairrec assesses how well a recommender system serves each group of its users — accuracy, "
+    "what gets recommended, and which items get seen — with confidence intervals and significance "
+    "tests for every gap. It then lets you try fairness re-rankers that mitigate those gaps and "
+    "shows, before you ship, what each setting costs in accuracy."
+)
+
+
+def page(title: str, icon: str, caption: str | None = None) -> None:
+    """Configure the page and draw its title and the sidebar menu."""
+    st.set_page_config(page_title=f"{title} · fairrec", page_icon=icon, layout="wide")
+    with st.sidebar:
+        st.markdown("### fairrec")
+        for path, label, page_icon in PAGES:
+            if not (_ROOT / path).exists():  # TEMP until every page exists
+                continue
+            st.page_link(path, label=label, icon=page_icon)
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
+def link(label: str, text: str | None = None) -> None:
+    """A link to another page by its menu label."""
+    path = PAGE_PATH[label]
+    icon = next(i for p, _, i in PAGES if p == path)
+    st.page_link(path, label=text or label, icon=icon)
+
+
+@contextmanager
+def error_box(what: str | None = None) -> Iterator[None]:
+    """Show a :class:`FairrecError` as an error box naming the problem; the page goes on.
+
+    Anything else is a bug and propagates (Streamlit shows it with a traceback).
+    """
+    try:
+        yield
+    except FairrecError as exc:
+        st.error(f"{what}: {exc}" if what else str(exc), icon=":material/error:")

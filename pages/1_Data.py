@@ -1,0 +1,166 @@
+"""Data: choose the dataset (demo shop, MovieLens, your CSVs), the split, and look at it."""
+
+
+import streamlit as st
+
+from fairrec_app import charts, keys, layout, services, widgets, workspace
+from fairrec_app.settings import EvalSettings
+from fairrec_app.sources import (
+    CSV_FIELDS,
+    CSV_REQUIRED,
+    CsvUpload,
+    DataSource,
+    csv_columns,
+    guess_mapping,
+)
+from fairrec_core.data import SPLIT_METHODS, SyntheticSpec
+
+layout.page("Data", ":material/database:",
+            "Pick the data to assess, how it is split into training history and held-out test "
+            "interactions, and see who is in it.")
+ds = workspace.data_state()
+data = ds.data
+
+notice = st.session_state.pop(keys.DATA_NOTICE, None)
+if notice:
+    st.success(notice, icon=":material/check_circle:")
+
+c = st.columns(5)
+c[0].metric("Dataset", data.name if len(data.name) < 22 else data.name[:20] + "…", help=data.name)
+c[1].metric("Users", f"{data.n_users:,}")
+c[2].metric("Items", f"{data.n_items:,}")
+c[3].metric("Interactions", f"{data.n_interactions:,}")
+c[4].metric("Density", f"{data.density:.2%}", help="Share of user × item pairs with an interaction.")
+st.caption(f"Split: {ds.eval.label} — {ds.train.n_interactions:,} training and "
+           f"{ds.test.n_interactions:,} held-out interactions.")
+for w in data.warnings:
+    st.warning(w, icon=":material/warning:")
+
+tab_demo, tab_ml, tab_csv, tab_split = st.tabs(
+    ["Demo shop", "MovieLens", "Your CSV files", "Split and cutoff"])
+
+with tab_demo:
+    st.markdown("A synthetic online shop with planted group biases: category tastes that depend "
+                "on gender and age, fewer recommendations for small sellers, and sparse histories "
+                "in the *Islands* region. Set **bias** to 0 to remove them (a null check).")
+    cur = ds.source.synthetic or SyntheticSpec()
+    with st.form("data.demo_form"):
+        a, b, c_ = st.columns(3)
+        users = a.number_input("Users", 10, 20_000, cur.users, step=500)
+        items = b.number_input("Items", 20, 10_000, cur.items, step=100)
+        inter = c_.number_input("Interactions", 10, 2_000_000, cur.interactions, step=10_000)
+        a, b = st.columns(2)
+        bias = a.slider("Bias strength", 0.0, 3.0, float(cur.bias), 0.1,
+                        help="How strongly group membership shapes behaviour; 0 = no planted bias.")
+        seed = b.number_input("Seed", 0, 10_000, cur.seed)
+        if st.form_submit_button("Generate", type="primary"):
+            with layout.error_box("Demo shop"):
+                spec = SyntheticSpec(users=int(users), items=int(items),
+                                     interactions=int(inter), seed=int(seed), bias=float(bias))
+                spec.check()
+                workspace.set_source(DataSource.demo(spec))
+                st.rerun()
+
+with tab_ml:
+    st.markdown("MovieLens 100K or 1M, as a folder or a `.zip` (the files are recognised by name: "
+                "`u.data`, `u.user`, `u.item` or `ratings.dat`, `users.dat`, `movies.dat`).")
+    with st.form("data.ml_path_form"):
+        path = st.text_input("Folder or zip on the server", placeholder="/data/ml-100k")
+        if st.form_submit_button("Load from path"):
+            with layout.error_box("MovieLens"):
+                workspace.set_source(DataSource.movielens_path(path))
+                st.rerun()
+    up = st.file_uploader("…or upload the zip", type=["zip"], key="data.w.ml_zip")
+    if up is not None and st.button("Load uploaded zip", key="data.w.ml_zip_load"):
+        with layout.error_box("MovieLens"):
+            workspace.set_source(DataSource.movielens_zip(up.name, up.getvalue()))
+            st.rerun()
+
+with tab_csv:
+    st.markdown("Upload `interactions` (required: one row per user × item; optional value, "
+                "timestamp, event) and optionally `users` (attributes such as gender, age, region) "
+                "and `items` (category, brand, price). Map your column names below.")
+    uploads = {}
+    cols = st.columns(3)
+    for col, part in zip(cols, CSV_FIELDS, strict=True):
+        uploads[part] = col.file_uploader(f"{part}.csv", type=["csv", "txt"],
+                                          key=keys.widget("data", "csv", part))
+    files = {}
+    if uploads["interactions"] is None:
+        st.info("Upload at least an interactions file to map its columns.", icon=":material/upload:")
+    else:
+        ok = True
+        for part, up in uploads.items():
+            if up is None:
+                continue
+            with layout.error_box(up.name):
+                raw = up.getvalue()
+                columns = csv_columns(raw, up.name)
+                guess = guess_mapping(columns, part)
+                st.markdown(f"**{up.name}** — columns: `{'`, `'.join(columns)}`")
+                mcols = st.columns(len(CSV_FIELDS[part]))
+                mapping = []
+                for mc, target in zip(mcols, CSV_FIELDS[part], strict=True):
+                    options = ["—"] + columns
+                    default = options.index(guess[target]) if target in guess else 0
+                    req = " (required)" if target in CSV_REQUIRED[part] else ""
+                    chosen = mc.selectbox(f"{target}{req}", options, index=default,
+                                          key=keys.widget("data", "map", part, target))
+                    if chosen != "—" and chosen != target:
+                        mapping.append((chosen, target))
+                files[part] = CsvUpload(up.name, raw, tuple(mapping))
+                continue
+            ok = False
+        if ok and "interactions" in files and st.button("Load CSV files", type="primary",
+                                                         key="data.w.csv_load"):
+            with layout.error_box("CSV upload"):
+                workspace.set_source(DataSource.csv_files(
+                    files["interactions"], files.get("users"), files.get("items")))
+                st.rerun()
+
+with tab_split:
+    with st.form("data.split_form"):
+        a, b, c_, d = st.columns(4)
+        method = a.selectbox("Method", SPLIT_METHODS, index=SPLIT_METHODS.index(ds.eval.method),
+                             help="random: a random share of each user's interactions is held out; "
+                                  "temporal: each user's latest ones; leave_last: the single latest.")
+        test_size = b.slider("Held-out share", 0.05, 0.5, ds.eval.test_size, 0.05,
+                             help="Ignored by leave_last.")
+        seed = c_.number_input("Seed", 0, 10_000, ds.eval.seed)
+        k = d.number_input("List length k", 1, 50, ds.eval.k,
+                           help="The cutoff every metric is computed at (NDCG@k, recall@k, …).")
+        if st.form_submit_button("Apply"):
+            workspace.set_eval(EvalSettings(method, float(test_size), int(seed), int(k)))
+            st.rerun()
+
+st.divider()
+st.subheader("Who is in the data")
+sizes = services.group_sizes(data.fingerprint, data)
+attrs = list(dict.fromkeys(sizes["attribute"]))
+if not attrs:
+    st.info("This dataset has no user attributes to group by (upload a users file with e.g. "
+            "gender, age, region).", icon=":material/info:")
+else:
+    attr = st.segmented_control("Group users by", attrs, default=attrs[0],
+                                key=keys.widget("data", "attr")) or attrs[0]
+    sub = sizes[sizes["attribute"] == attr]
+    a, b, c_ = st.columns(3)
+    a.plotly_chart(charts.group_bars(sub, "users", "Users per group"))
+    b.plotly_chart(charts.group_bars(sub, "interactions", "Interactions per group"))
+    c_.plotly_chart(charts.group_bars(sub, "per_user", "Interactions per user"))
+    if data.item_attributes:
+        item_attr = st.selectbox("Item attribute", data.item_attributes,
+                                 key=keys.widget("data", "item_attr"))
+        mix = services.category_mix(data.fingerprint, attr, item_attr, data)
+        if mix.shape[1] > 15:  # keep the chart legible: the 14 largest values and "other"
+            top = mix.sum().nlargest(14).index
+            mix = mix[top].assign(other=1 - mix[top].sum(axis=1))
+        st.plotly_chart(charts.mix_bars(mix, f"{item_attr} mix of each group's interactions"))
+    widgets.downloads(sizes, "group_sizes", json_data=data.describe())
+tail = services.long_tail(data.fingerprint, data)
+st.plotly_chart(charts.long_tail(tail))
+with st.expander("Sample of the data"):
+    st.dataframe(data.users.head(200), hide_index=True)
+    st.dataframe(data.items.head(200), hide_index=True)
+    st.download_button("Split (CSV)", lambda: ds.split.to_frame().to_csv(index=False).encode(),
+                       "split.csv", "text/csv", key="data.w.split_csv", on_click="ignore")
