@@ -1,0 +1,30 @@
+"""Recommender models behind one scikit-learn style API, and their saved form.
+
+``MODELS`` is the one menu of models (name -> class) that the app and the command line use.
+"""
+
+from fairrec_core.models._base import Progress, ProgressCallback, Recommender
+from fairrec_core.models._ease import EASE
+from fairrec_core.models._persist import list_saved_models, load_model, read_params, save_model
+from fairrec_core.models._popularity import Popularity
+from fairrec_core.models._topn import top_n
+
+#: name -> model class, in the order menus list them.
+MODELS: dict[str, type[Recommender]] = {
+    "popularity": Popularity,
+    "ease": EASE,
+}
+
+__all__ = [
+    "EASE",
+    "MODELS",
+    "Popularity",
+    "Progress",
+    "ProgressCallback",
+    "Recommender",
+    "list_saved_models",
+    "load_model",
+    "read_params",
+    "save_model",
+    "top_n",
+]
