@@ -5,23 +5,29 @@
 
 from fairrec_core.models._base import Progress, ProgressCallback, Recommender
 from fairrec_core.models._ease import EASE
+from fairrec_core.models._itemknn import ItemKNN
 from fairrec_core.models._persist import list_saved_models, load_model, read_params, save_model
 from fairrec_core.models._popularity import Popularity
 from fairrec_core.models._topn import top_n
+from fairrec_core.models._userknn import UserKNN
 
 #: name -> model class, in the order menus list them.
 MODELS: dict[str, type[Recommender]] = {
     "popularity": Popularity,
+    "itemknn": ItemKNN,
+    "userknn": UserKNN,
     "ease": EASE,
 }
 
 __all__ = [
     "EASE",
+    "ItemKNN",
     "MODELS",
     "Popularity",
     "Progress",
     "ProgressCallback",
     "Recommender",
+    "UserKNN",
     "list_saved_models",
     "load_model",
     "read_params",
