@@ -1,0 +1,230 @@
+"""The re-ranker contract: parameter descriptions, scikit-learn style parameters, fit once and
+re-rank many times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from fairrec_core.errors import DataError, ModelError
+from fairrec_core.ranking import PAD_ITEM, RankedLists
+
+ParamKind = Literal["float", "user_attribute", "item_attribute", "item_value", "item_group"]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One constructor parameter of a re-ranker, described so that a form or the command line can
+    offer it without special cases.
+
+    - ``name``: the Python keyword (``lam``); ``key``: the command-line / UI key (``lambda``).
+    - ``kind``: ``"float"`` is a slider over ``[low, high]`` with ``step``; the other kinds are
+      choices that depend on the data: ``"user_attribute"`` (a user column such as ``gender``),
+      ``"item_attribute"`` (an item column such as ``category``, or ``popularity_band``),
+      ``"item_value"`` (a value of the chosen item attribute), ``"item_group"``
+      (``ATTRIBUTE=VALUE``, e.g. ``brand_tier=small``).
+    - ``optional``: ``None`` is allowed (and is the "off" setting).
+    - ``fit``: the parameter is used by ``fit``; changing it needs a new ``fit``. Slider
+      parameters are applied by ``rerank`` only, so a fitted re-ranker can sweep them.
+    """
+
+    name: str
+    key: str
+    kind: ParamKind
+    default: float | str | None
+    help: str
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    optional: bool = False
+    fit: bool = False
+
+    @property
+    def is_slider(self) -> bool:
+        return self.kind == "float"
+
+    def parse(self, text: str, owner: str):
+        """The value of ``text`` given on the command line (``none`` for an optional one)."""
+        if self.optional and text.strip().lower() in ("", "none"):
+            return None
+        if self.kind != "float":
+            if not text.strip():
+                raise DataError(f"{owner}: {self.key} needs a value")
+            return text.strip()
+        try:
+            value = float(text)
+        except ValueError:
+            raise DataError(f"{owner}: {self.key}={text!r} is not a number") from None
+        self.check(value, owner)
+        return value
+
+    def check(self, value, owner: str) -> None:
+        """Raise DataError when ``value`` is not allowed."""
+        if value is None:
+            if not self.optional:
+                raise DataError(f"{owner}: {self.key} needs a value")
+            return
+        if self.kind != "float":
+            if not isinstance(value, str) or not value:
+                raise DataError(f"{owner}: {self.key} must be a non-empty string, got {value!r}")
+            if self.kind == "item_group" and "=" not in value:
+                raise DataError(
+                    f"{owner}: {self.key}={value!r} must be ATTRIBUTE=VALUE, e.g. brand_tier=small"
+                )
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise DataError(f"{owner}: {self.key} must be a number, got {value!r}")
+        if not np.isfinite(value) or not self.low <= value <= self.high:
+            raise DataError(
+                f"{owner}: {self.key}={value:g} is outside [{self.low:g}, {self.high:g}]"
+            )
+
+    def grid(self, n: int = 11) -> np.ndarray:
+        """``n`` evenly spaced values over the range (sliders only)."""
+        if not self.is_slider:
+            raise DataError(f"{self.key} is not a numeric parameter; it has no grid")
+        return np.linspace(self.low, self.high, n)
+
+
+def strength_spec(name: str = "lam", key: str = "lambda", *, help: str, default=0.5) -> ParamSpec:
+    """The usual trade-off slider: 0 keeps the model's ranking, 1 is all re-ranking objective."""
+    return ParamSpec(name, key, "float", default, help, low=0.0, high=1.0, step=0.05)
+
+
+class Reranker:
+    """Base class. Subclasses set ``NAME`` (command-line name), ``PARAMS`` (every constructor
+    parameter, by Python keyword), ``STRENGTH`` (the parameter at which 0 means "leave the ranking
+    alone") and ``TARGET`` (the audit metric the re-ranker moves and whether it moves it
+    "down" or "up"), and implement ``_fit``, ``_prepare`` and ``_rerank``.
+
+    ``fit(train, candidates)`` precomputes everything that does not depend on the slider
+    parameters; ``rerank(candidates, k)`` is the fast part, vectorised over users.
+    """
+
+    NAME: ClassVar[str]
+    PARAMS: ClassVar[dict[str, ParamSpec]]
+    STRENGTH: ClassVar[str] = "lam"
+    TARGET: ClassVar[tuple[str, Literal["down", "up"]]]
+
+    # ---- scikit-learn parameter contract ----------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in self.PARAMS}
+
+    def set_params(self, **params) -> Reranker:
+        for name, value in params.items():
+            if name not in self.PARAMS:
+                raise DataError(
+                    f"{self.NAME}: unknown parameter {name!r}; expected one of "
+                    f"{', '.join(self.PARAMS)}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def spec(self) -> str:
+        """The command-line form, ``NAME:key=value,...`` (parsed back by ``parse_rerank``)."""
+        parts = [
+            f"{p.key}={'none' if getattr(self, p.name) is None else _fmt(getattr(self, p.name))}"
+            for p in self.PARAMS.values()
+        ]
+        return f"{self.NAME}:{','.join(parts)}"
+
+    # ---- fit / rerank ----------------------------------------------------------------------
+    def fit(self, train, candidates: RankedLists) -> Reranker:
+        """Precompute from the training data and the candidate lists; returns ``self``."""
+        self._check_params()
+        self._fit(train)
+        self.candidates_ = candidates
+        self._prepared_ = self._prepare(candidates)
+        self._fitted_with_ = {p: getattr(self, p) for p, s in self.PARAMS.items() if s.fit}
+        return self
+
+    def rerank(self, candidates: RankedLists, k: int) -> RankedLists:
+        """Each user's new top-``k`` drawn from ``candidates`` (the model's scores are kept)."""
+        if not hasattr(self, "_fitted_with_"):
+            raise ModelError(f"{self.NAME}: call fit(train, candidates) before rerank")
+        changed = [p for p, v in self._fitted_with_.items() if getattr(self, p) != v]
+        if changed:
+            raise ModelError(f"{self.NAME}: {', '.join(changed)} changed since fit; fit again")
+        self._check_params()
+        if int(k) < 1:
+            raise DataError(f"{self.NAME}: k must be at least 1, got {k}")
+        k = min(int(k), candidates.depth)
+        if self._is_identity():
+            return identity(candidates, k)
+        return self._rerank(self._prepared_for(candidates), candidates, k)
+
+    def _prepared_for(self, candidates: RankedLists):
+        """The precomputation for ``candidates``: the one from ``fit`` when they are the lists
+        given to ``fit``, otherwise computed now."""
+        fitted = self.candidates_
+        if candidates is fitted or (
+            candidates.items.shape == fitted.items.shape
+            and np.array_equal(candidates.users, fitted.users)
+            and np.array_equal(candidates.items, fitted.items)
+            and np.array_equal(candidates.scores, fitted.scores)
+        ):
+            return self._prepared_
+        return self._prepare(candidates)
+
+    def _check_params(self) -> None:
+        for spec in self.PARAMS.values():
+            spec.check(getattr(self, spec.name), self.NAME)
+
+    def _is_identity(self) -> bool:
+        return getattr(self, self.STRENGTH) == 0
+
+    # ---- to implement ----------------------------------------------------------------------
+    def _fit(self, train) -> None:
+        raise NotImplementedError
+
+    def _prepare(self, candidates: RankedLists):
+        raise NotImplementedError
+
+    def _rerank(self, prepared, candidates: RankedLists, k: int) -> RankedLists:
+        raise NotImplementedError
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def identity(candidates: RankedLists, k: int) -> RankedLists:
+    """The first ``k`` ranks, as new arrays (strength 0)."""
+    return RankedLists(
+        candidates.users.copy(), candidates.items[:, :k].copy(), candidates.scores[:, :k].copy()
+    )
+
+
+def gather(candidates: RankedLists, cols: np.ndarray) -> RankedLists:
+    """Lists made of the candidates at columns ``cols`` [n, k]; column ``depth`` means padding."""
+    n, depth = candidates.items.shape
+    items = np.concatenate([candidates.items, np.full((n, 1), PAD_ITEM)], axis=1)
+    scores = np.concatenate(
+        [candidates.scores, np.full((n, 1), -np.inf, dtype=np.float32)], axis=1
+    )
+    return RankedLists(
+        candidates.users,
+        np.take_along_axis(items, cols, axis=1),
+        np.take_along_axis(scores, cols, axis=1),
+    )
+
+
+def relevance(candidates: RankedLists) -> np.ndarray:
+    """Model scores min-max normalised within each user's candidates to [0, 1] (float64; a user
+    whose candidates all score the same gets 1; padding gets NaN)."""
+    scores = candidates.scores.astype(np.float64)
+    valid = (candidates.items != PAD_ITEM) & np.isfinite(scores)
+    lo = np.where(valid, scores, np.inf).min(axis=1, keepdims=True)
+    hi = np.where(valid, scores, -np.inf).max(axis=1, keepdims=True)
+    span = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(span > 0, (scores - lo) / span, 1.0)
+    return np.where(valid, rel, np.nan)

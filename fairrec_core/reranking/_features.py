@@ -1,0 +1,164 @@
+"""Item and user features the re-rankers precompute once in ``fit``: category profiles, item
+classes (an attribute's value per item), popularity bands and history distributions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from fairrec_core.errors import DataError
+
+#: Derived item attribute: "head" / "mid" / "tail" by training popularity.
+POPULARITY_BAND = "popularity_band"
+POPULARITY_BANDS = ("head", "mid", "tail")
+#: Share of training interactions held by the head (most popular items) and by the tail.
+HEAD_SHARE = 0.2
+TAIL_SHARE = 0.2
+#: Item columns that are never item attributes.
+_NOT_ATTRIBUTES = {"item_id", "title", "price", "popularity", "release_date"}
+
+
+def popularity_bands(item_counts: np.ndarray, *, head_share=HEAD_SHARE, tail_share=TAIL_SHARE):
+    """Band code per item: 0 "head", 1 "mid", 2 "tail".
+
+    Items sorted by training interactions (most first, ties by index): the head is the shortest
+    prefix holding at least ``head_share`` of all interactions, the tail the longest suffix holding
+    at most ``tail_share`` of them (items never interacted with are always tail), the rest is mid
+    (Abdollahpouri et al., "The Unfairness of Popularity Bias in Recommendation", 2019).
+    """
+    counts = np.asarray(item_counts, dtype=np.float64)
+    total = counts.sum()
+    order = np.argsort(-counts, kind="stable")
+    codes = np.full(len(counts), 1, dtype=np.int64)
+    if total <= 0:
+        codes[:] = 2
+        return codes
+    cum = np.cumsum(counts[order])
+    n_head = int(np.searchsorted(cum, head_share * total, side="left")) + 1
+    codes[order[:n_head]] = 0
+    from_end = np.cumsum(counts[order][::-1])
+    n_tail = int(np.searchsorted(from_end, tail_share * total, side="right"))
+    n_tail = min(n_tail, len(counts) - n_head)
+    if n_tail > 0:
+        codes[order[len(counts) - n_tail :]] = 2
+    codes[counts == 0] = 2
+    return codes
+
+
+def item_attribute_names(items: pd.DataFrame) -> list[str]:
+    """Item columns a re-ranker can use as an attribute, plus the derived ``popularity_band``."""
+    names = [c for c in items.columns if c not in _NOT_ATTRIBUTES]
+    return [*names, POPULARITY_BAND]
+
+
+@dataclass(frozen=True)
+class ItemClasses:
+    """One value per item: ``codes[j]`` indexes ``values`` (single-valued attribute)."""
+
+    attribute: str
+    values: tuple[str, ...]
+    codes: np.ndarray  # int64 [n_items]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.values)
+
+
+def item_classes(train, attribute: str, *, owner: str) -> ItemClasses:
+    """The values of a single-valued item attribute (missing -> "Unknown"), or the popularity
+    band computed from ``train``'s interactions."""
+    if attribute == POPULARITY_BAND:
+        return ItemClasses(attribute, POPULARITY_BANDS, popularity_bands(train.item_counts))
+    items = train.items
+    if attribute not in items.columns or attribute in _NOT_ATTRIBUTES:
+        raise DataError(
+            f"{owner}: unknown item attribute {attribute!r}; available: "
+            f"{', '.join(item_attribute_names(items))}"
+        )
+    labels = items[attribute].astype("string").fillna("Unknown").astype(str).to_numpy()
+    values, codes = np.unique(labels, return_inverse=True)
+    return ItemClasses(attribute, tuple(values.tolist()), codes.astype(np.int64))
+
+
+def binary_classes(classes: ItemClasses, value: str, *, owner: str) -> ItemClasses:
+    """Two classes, 0 = other values, 1 = ``value``."""
+    if value not in classes.values:
+        raise DataError(
+            f"{owner}: {classes.attribute} has no value {value!r}; values: "
+            f"{', '.join(classes.values[:20])}{' ...' if len(classes.values) > 20 else ''}"
+        )
+    codes = (classes.codes == classes.values.index(value)).astype(np.int64)
+    return ItemClasses(classes.attribute, (f"not {value}", value), codes)
+
+
+@dataclass(frozen=True)
+class CategoryProfiles:
+    """Items' category distributions, grouped into distinct profiles.
+
+    ``matrix[m]`` is profile ``m``'s distribution over ``categories`` (rows sum to 1; a multi-valued
+    item spreads its mass evenly, as in Steck 2018); ``item_profile[j]`` is item ``j``'s profile.
+    """
+
+    attribute: str
+    categories: tuple[str, ...]
+    matrix: np.ndarray  # float64 [M, C]
+    item_profile: np.ndarray  # int64 [n_items]
+
+    @property
+    def n_profiles(self) -> int:
+        return self.matrix.shape[0]
+
+    def item_matrix(self) -> np.ndarray:
+        """Dense item x category distribution [n_items, C]."""
+        return self.matrix[self.item_profile]
+
+
+def category_profiles(train, attribute: str, *, owner: str) -> CategoryProfiles:
+    """Category profiles of ``attribute``: "|"-joined values (like ``categories``) are split."""
+    items = train.items
+    if attribute not in items.columns or attribute in _NOT_ATTRIBUTES:
+        raise DataError(
+            f"{owner}: unknown item attribute {attribute!r}; available: "
+            f"{', '.join(c for c in items.columns if c not in _NOT_ATTRIBUTES)}"
+        )
+    labels = items[attribute].astype("string").fillna("").astype(str).to_numpy()
+    combos, item_profile = np.unique(labels, return_inverse=True)
+    parts = [[p for p in c.split("|") if p] or ["Unknown"] for c in combos]
+    categories = sorted({p for ps in parts for p in ps})
+    index = {c: i for i, c in enumerate(categories)}
+    matrix = np.zeros((len(combos), len(categories)))
+    for m, ps in enumerate(parts):
+        cols = [index[p] for p in dict.fromkeys(ps)]
+        matrix[m, cols] = 1.0 / len(cols)
+    return CategoryProfiles(attribute, tuple(categories), matrix, item_profile.astype(np.int64))
+
+
+def history_distribution(train, item_matrix: np.ndarray) -> np.ndarray:
+    """Per user index, the mean of ``item_matrix`` rows over the items in the user's training
+    history (uniform weights); all zeros for a user without history. float64 [n_users, C]."""
+    inter = train.interactions
+    users = inter["user"].to_numpy(np.int64)
+    items = inter["item"].to_numpy(np.int64)
+    seen = sp.csr_matrix(
+        (np.ones(len(users)), (users, items)), shape=(train.n_users, train.n_items)
+    )
+    out = np.asarray(seen @ item_matrix)
+    counts = np.asarray(seen.sum(axis=1)).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(counts[:, None] > 0, out / counts[:, None], 0.0)
+    return out
+
+
+def user_group_codes(train, attribute: str, *, owner: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """Group labels and a code per user index for a user attribute."""
+    if attribute not in train.users.columns or attribute in ("user_id",):
+        raise DataError(
+            f"{owner}: unknown user attribute {attribute!r}; available: "
+            f"{', '.join(train.user_attributes)}"
+        )
+    labels = train.user_groups(attribute).to_numpy()
+    values, codes = np.unique(labels, return_inverse=True)
+    return tuple(values.tolist()), codes.astype(np.int64)

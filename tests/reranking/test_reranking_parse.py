@@ -1,0 +1,43 @@
+"""``parse_rerank``: the command-line form of every re-ranker, and its one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from fairrec_core.errors import DataError
+from fairrec_core.reranking import RERANKERS, CalibratedReranker, parse_rerank
+
+
+def test_parse_maps_lambda_to_lam_and_keeps_defaults():
+    r = parse_rerank("calibrated:lambda=0.25")
+    assert isinstance(r, CalibratedReranker)
+    assert r.get_params() == {"lam": 0.25, "attribute": "category"}
+    assert parse_rerank("  MMR ").get_params() == RERANKERS["mmr"]().get_params()
+
+
+@pytest.mark.parametrize("name", list(RERANKERS))
+def test_spec_round_trip(name):
+    cls = RERANKERS[name]
+    r = cls()
+    again = parse_rerank(r.spec())
+    assert type(again) is cls
+    assert again.get_params() == r.get_params()
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nope:lambda=1", "unknown re-ranker 'nope'"),
+        ("calibrated:lambda=2", "lambda=2 is outside [0, 1]"),
+        ("calibrated:lambda=abc", "lambda='abc' is not a number"),
+        ("calibrated:gamma=1", "calibrated has no parameter 'gamma'"),
+        ("calibrated:lambda", "expected key=value"),
+        ("calibrated:lambda=0.1,lambda=0.2", "lambda given twice"),
+        ("mmr:attribute=", "attribute needs a value"),
+    ],
+)
+def test_bad_specs_raise_one_line_data_errors(spec, message):
+    with pytest.raises(DataError) as err:
+        parse_rerank(spec)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
