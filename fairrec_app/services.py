@@ -10,13 +10,21 @@ Nothing here reads a widget.
 
 from __future__ import annotations
 
+import copy
+import json
+import time
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from fairrec_app import data_views
-from fairrec_app.settings import EvalSettings
+from fairrec_app.settings import EvalSettings, Reranking, RerankStep
 from fairrec_app.sources import DataSource
 from fairrec_core.data import Dataset, Split, split_dataset
+from fairrec_core.errors import ModelError
+from fairrec_core.ranking import RankedLists
 
 
 # ---- data ------------------------------------------------------------------------------------
@@ -51,11 +59,125 @@ def long_tail(data_key: str, _data: Dataset) -> pd.DataFrame:
     return data_views.long_tail(_data)
 
 
-# ---- models (placeholder until the models package lands) -------------------------------------
+# ---- models ----------------------------------------------------------------------------------
 DEFAULT_MODEL = "ease"
 
 
-def default_reranking():
-    from fairrec_app.settings import Reranking
+@dataclass(frozen=True, eq=False)
+class Trained:
+    """A fitted model and what its training reported (one entry per progress call)."""
 
-    return Reranking()
+    model: object
+    history: tuple
+    seconds: float
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def fitted_model(train_key: str, name: str, params_json: str, _train: Dataset) -> Trained:
+    """Train ``MODELS[name](**params)`` on the training split, behind a progress bar.
+
+    The bar is created inside the cached function (Streamlit replays it, already finished, on a
+    cache hit). ``train_key`` is the training split's fingerprint.
+    """
+    from fairrec_core.models import MODELS
+
+    if name not in MODELS:
+        raise ModelError(f"unknown model {name!r}; available: {', '.join(MODELS)}")
+    params = json.loads(params_json)
+    slot = st.empty()
+    slot.progress(0.0, text=f"Training {name} on {_train.n_interactions:,} interactions…")
+    history = []
+
+    def progress(p) -> None:
+        history.append(p)
+        slot.progress(min(1.0, p.step / max(1, p.total)), text=f"Training {name}: {describe_progress(p)}")
+
+    start = time.perf_counter()
+    model = MODELS[name](**params).fit(_train, progress=progress)
+    slot.empty()
+    return Trained(model, tuple(history), time.perf_counter() - start)
+
+
+@st.cache_resource(show_spinner="Loading the saved model…", max_entries=8)
+def saved_model(path: str, modified: float, train_key: str, _train: Dataset) -> Trained:
+    """A model saved under ``path`` (``modified`` = its mtime, so a re-saved model reloads)."""
+    from fairrec_core.models import load_model
+
+    start = time.perf_counter()
+    model = load_model(path, data=_train)
+    return Trained(model, (), time.perf_counter() - start)
+
+
+def describe_progress(p) -> str:
+    bits = [p.message] if getattr(p, "message", "") else [f"step {p.step} of {p.total}"]
+    if getattr(p, "loss", None) is not None:
+        bits.append(f"loss {p.loss:.4f}")
+    if getattr(p, "val_ndcg", None) is not None:
+        bits.append(f"validation NDCG@10 {p.val_ndcg:.3f}")
+    return " · ".join(bits)
+
+
+@st.cache_resource(show_spinner="Scoring the candidates…", max_entries=12)
+def candidates(model_key: str, n: int, _model, _users: np.ndarray) -> RankedLists:
+    """Each audited user's top-``n`` unseen items with the model's scores (the re-rankers'
+    input); computed once per model, never on a slider move."""
+    from fairrec_core.models import top_n
+
+    return top_n(_model, _users, n)
+
+
+def audited_users(test: Dataset) -> np.ndarray:
+    """Users with at least one held-out interaction: the ones whose lists can be assessed."""
+    return np.flatnonzero(test.user_counts > 0)
+
+
+# ---- re-ranking --------------------------------------------------------------------------------
+def default_reranking() -> Reranking:
+    """Every registered re-ranker, switched off, at its default parameters."""
+    from fairrec_core.reranking import RERANKERS
+
+    steps = []
+    for name, cls in RERANKERS.items():
+        params = {p.name: p.default for p in cls.PARAMS.values()}
+        steps.append(RerankStep(name).with_params(params))
+    return Reranking(tuple(steps))
+
+
+def fit_params(name: str, params: dict) -> dict:
+    """The parameters of a re-ranker that its ``fit`` uses (a change needs a new fit)."""
+    from fairrec_core.reranking import RERANKERS
+
+    specs = RERANKERS[name].PARAMS
+    return {k: v for k, v in params.items() if k in specs and specs[k].fit}
+
+
+@st.cache_resource(show_spinner="Preparing the re-ranker…", max_entries=24)
+def fitted_reranker(model_key: str, name: str, fit_params_json: str, _train: Dataset,
+                    _candidates: RankedLists):
+    """A re-ranker fitted once per model and fit-time parameters (its precomputation)."""
+    from fairrec_core.reranking import RERANKERS
+
+    return RERANKERS[name](**json.loads(fit_params_json)).fit(_train, _candidates)
+
+
+def rerank(model_key: str, reranking: Reranking, k: int, train: Dataset,
+           candidates: RankedLists) -> RankedLists | None:
+    """The candidates re-ranked by the enabled steps in order (None when none is on).
+
+    Cheap: the fitted re-rankers come from the cache; each step is a shallow copy of the shared
+    fitted one with this session's slider values, so sessions never see each other's sliders.
+    Every step but the last re-orders all candidates, the last cuts to ``k`` (as RerankChain).
+    """
+    steps = reranking.active
+    if not steps:
+        return None
+    current = candidates
+    for i, step in enumerate(steps):
+        params = step.params
+        fitted = fitted_reranker(model_key, step.name,
+                                 json.dumps(fit_params(step.name, params), sort_keys=True),
+                                 train, candidates)
+        slider = {k_: v for k_, v in params.items() if k_ not in fit_params(step.name, params)}
+        reranker = copy.copy(fitted).set_params(**slider)
+        current = reranker.rerank(current, k if i == len(steps) - 1 else current.depth)
+    return current

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from fairrec_core.errors import ModelError
+
 
 def downloads(frame: pd.DataFrame, name: str, *, json_data=None, key: str | None = None) -> None:
     """CSV (and JSON) download buttons for a table shown on the page."""
@@ -35,3 +37,130 @@ def _jsonable(value):
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return str(value)
+
+
+def param_inputs(defaults: dict, current: dict, key_prefix: str, *, columns: int = 3) -> dict:
+    """Inputs for a scikit-learn style ``get_params()`` dict: a checkbox for booleans, number
+    inputs for numbers, text (JSON) for anything else. Returns the chosen values."""
+    out = {}
+    cols = st.columns(columns)
+    for i, (name, default) in enumerate(defaults.items()):
+        value = current.get(name, default)
+        col = cols[i % columns]
+        key = f"{key_prefix}.{name}"
+        if isinstance(default, bool):
+            out[name] = col.checkbox(name, value=bool(value), key=key)
+        elif isinstance(default, int):
+            out[name] = int(col.number_input(name, value=int(value), step=1, key=key))
+        elif isinstance(default, float):
+            out[name] = float(col.number_input(name, value=float(value), key=key,
+                                               format="%g" if value else "%.4f"))
+        elif isinstance(default, str):
+            out[name] = col.text_input(name, value=str(value), key=key)
+        else:  # None, tuples, lists: edit as JSON
+            text = col.text_input(name, value=json.dumps(value), key=key, help="JSON value")
+            try:
+                out[name] = json.loads(text)
+            except json.JSONDecodeError:
+                out[name] = _Invalid(text, json.dumps(default))
+    return out
+
+
+class _Invalid(str):
+    def __new__(cls, text: str, example: str):
+        obj = super().__new__(cls, text)
+        obj.example = example
+        return obj
+
+
+def checked_params(params: dict) -> dict:
+    """The values of :func:`param_inputs`; a text that is not valid JSON raises ModelError."""
+    for name, value in params.items():
+        if isinstance(value, _Invalid):
+            raise ModelError(f"parameter {name}: {str(value)!r} is not a valid value "
+                             f"(JSON expected, e.g. {value.example})")
+    return params
+
+
+# ---- re-ranker controls -----------------------------------------------------------------------
+NONE = "(none)"
+
+
+def item_attribute_values(data, attribute: str) -> list[str]:
+    """The values an item attribute takes (``popularity_band``: head / mid / tail)."""
+    from fairrec_core.reranking import POPULARITY_BAND
+
+    if attribute == POPULARITY_BAND:
+        return ["head", "mid", "tail"]
+    if attribute not in data.items.columns:
+        return []
+    col = data.items[attribute]
+    if "categories" == attribute:
+        return sorted({v for s in col.dropna() for v in str(s).split("|")})
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [str(c) for c in col.cat.categories]
+    return sorted(col.dropna().astype(str).unique().tolist())
+
+
+def param_options(spec, data, params: dict) -> list | None:
+    """Choices for a non-slider re-ranker parameter (None for a slider)."""
+    from fairrec_core.reranking import POPULARITY_BAND
+
+    item_attrs = [*data.item_attributes, POPULARITY_BAND]
+    if spec.kind == "float":
+        return None
+    if spec.kind == "user_attribute":
+        options = list(data.user_attributes)
+    elif spec.kind == "item_attribute":
+        options = item_attrs
+    elif spec.kind == "item_value":
+        attr = next((v for v in params.values() if v in item_attrs), None)
+        options = item_attribute_values(data, attr) if attr else []
+    else:  # item_group: ATTRIBUTE=VALUE
+        options = [f"{a}={v}" for a in item_attrs
+                   for v in item_attribute_values(data, a) if len(item_attribute_values(data, a)) <= 30]
+    if spec.optional:
+        options = [NONE, *options]
+    return options
+
+
+def reranker_controls(step, cls, data, *, disabled: bool = False):
+    """An on/off toggle and one input per parameter of a re-ranker (sliders for numbers, select
+    boxes for data-dependent choices), keyed ``whatif.w.<name>.<param>``; returns the new step.
+
+    Widget values are seeded from ``step`` when the page is opened (Streamlit forgets widget
+    state when the user visits another page; the step in session state remembers it)."""
+    from fairrec_app import keys
+
+    ss = st.session_state
+    on_key = keys.widget("whatif", step.name, "on")
+    ss.setdefault(on_key, step.enabled)
+    enabled = st.toggle(f"**{step.name}**", key=on_key, help=_first_line(cls.__doc__))
+    st.caption(_first_line(cls.__doc__))
+    params = dict(step.params)
+    for spec in cls.PARAMS.values():
+        key = keys.widget("whatif", step.name, spec.name)
+        value = params.get(spec.name, spec.default)
+        options = param_options(spec, data, params)
+        if options is None:
+            ss.setdefault(key, float(value))
+            params[spec.name] = st.slider(spec.key, float(spec.low), float(spec.high),
+                                          step=float(spec.step or 0.05), key=key, help=spec.help,
+                                          disabled=disabled or not enabled)
+            continue
+        if not options:
+            st.caption(f"{spec.key}: nothing to choose in this data")
+            continue
+        current = NONE if value is None else str(value)
+        if current not in options:
+            current = options[0]
+        if ss.get(key) not in options:
+            ss[key] = current
+        chosen = st.selectbox(spec.key, options, key=key, help=spec.help,
+                              disabled=disabled or not enabled)
+        params[spec.name] = None if chosen == NONE else chosen
+    return step.__class__(step.name, enabled, step.params_json).with_params(params)
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n")[0]

@@ -8,13 +8,16 @@ an EASE model trained behind a progress bar — so a new user sees a complete au
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from fairrec_app import keys, services
-from fairrec_app.settings import EvalSettings, ModelChoice, Reranking
+from fairrec_app.settings import DEFAULT_CANDIDATES, EvalSettings, ModelChoice, Reranking
 from fairrec_app.sources import DataSource
 from fairrec_core.data import Dataset, Split
+from fairrec_core.errors import FairrecError
+from fairrec_core.ranking import RankedLists
 
 
 def ensure_defaults() -> None:
@@ -25,11 +28,18 @@ def ensure_defaults() -> None:
     if keys.DATA_EVAL not in ss:
         ss[keys.DATA_EVAL] = EvalSettings()
     if keys.MODELS_ACTIVE not in ss:
-        ss[keys.MODELS_ACTIVE] = ModelChoice.of(services.DEFAULT_MODEL)
+        ss[keys.MODELS_ACTIVE] = default_model()
     if keys.MODELS_HISTORY not in ss:
         ss[keys.MODELS_HISTORY] = []
     if keys.WHATIF_CHAIN not in ss:
         ss[keys.WHATIF_CHAIN] = services.default_reranking()
+
+
+def default_model() -> ModelChoice:
+    """EASE at its default hyperparameters: fast, and a strong baseline."""
+    from fairrec_core.models import MODELS
+
+    return ModelChoice.of(services.DEFAULT_MODEL, MODELS[services.DEFAULT_MODEL]().get_params())
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,3 +88,81 @@ def set_eval(ev: EvalSettings) -> None:
 def reranking() -> Reranking:
     ensure_defaults()
     return st.session_state[keys.WHATIF_CHAIN]
+
+
+@dataclass(frozen=True, eq=False)
+class ModelState:
+    """The active model, its top-N candidates for every audited user, and their top-k."""
+
+    choice: ModelChoice
+    key: str
+    trained: services.Trained
+    candidates: RankedLists
+
+    @property
+    def model(self):
+        return self.trained.model
+
+
+def model_state(ds: DataState) -> ModelState:
+    """Train (or load) the session's model through the caches, with a progress bar on a miss.
+
+    A saved model that cannot be loaded (moved, or saved for other data) is reported in an error
+    box and the session falls back to training the same model here.
+    """
+    ss = st.session_state
+    choice = ss[keys.MODELS_ACTIVE]
+    trained = None
+    if choice.path is not None:
+        try:
+            trained = services.saved_model(choice.path, modified(choice.path), ds.train.fingerprint,
+                                           ds.train)
+        except FairrecError as exc:
+            st.error(f"Saved model: {exc}", icon=":material/error:")
+            choice = ModelChoice(choice.name, choice.params_json)
+            ss[keys.MODELS_ACTIVE] = choice
+    if trained is None:
+        trained = services.fitted_model(ds.train.fingerprint, choice.name, choice.params_json,
+                                        ds.train)
+    key = model_key(ds, choice)
+    cands = services.candidates(key, DEFAULT_CANDIDATES, trained.model,
+                                services.audited_users(ds.test))
+    return ModelState(choice, key, trained, cands)
+
+
+def model_key(ds: DataState, choice: ModelChoice) -> str:
+    where = f"@{choice.path}:{modified(choice.path)}" if choice.path else ""
+    return f"{ds.train.fingerprint}:{choice.name}:{choice.params_json}{where}"
+
+
+def modified(path: str) -> float:
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class Current:
+    """Everything a page needs: data and split, the model, the current re-ranking."""
+
+    ds: DataState
+    ms: ModelState
+    reranking: Reranking
+
+    @property
+    def k(self) -> int:
+        return self.ds.eval.k
+
+
+def current() -> Current:
+    """Bootstrap the session (defaults on a first visit) and return its workspace; the sidebar
+    shows what is in use."""
+    ds = data_state()
+    ms = model_state(ds)
+    rr = reranking()
+    with st.sidebar:
+        st.divider()
+        st.caption(f"**Data** · {ds.data.name}  \n**Split** · {ds.eval.label}  \n"
+                   f"**Model** · {ms.choice.label}  \n**Re-ranking** · {rr.label}")
+    return Current(ds, ms, rr)

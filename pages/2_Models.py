@@ -1,0 +1,100 @@
+"""Models: train one from a form built from its parameters, save and load, compare several."""
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from fairrec_app import keys, layout, services, widgets, workspace
+from fairrec_app.settings import ModelChoice
+from fairrec_core.errors import ModelError
+from fairrec_core.models import MODELS, list_saved_models, save_model
+
+MODELS_DIR = Path("models")
+
+
+def _doc(cls) -> str:
+    return (cls.__doc__ or "").strip().split("\n")[0]
+
+
+layout.page("Models", ":material/model_training:",
+            "Train the recommenders to assess, save them, load them back, and compare them.")
+cur = workspace.current()
+ds, ms = cur.ds, cur.ms
+ss = st.session_state
+
+# ---- the active model ---------------------------------------------------------------------------
+st.subheader("Active model")
+a, b, c = st.columns(3)
+a.metric("Model", ms.choice.name)
+b.metric("Trained in" if ms.choice.path is None else "Loaded in", f"{ms.trained.seconds:.1f} s")
+c.metric("Candidates per user", f"{ms.candidates.depth}",
+         help="Each user's top items by the model's score; re-rankers choose the final list from them.")
+st.caption(ms.choice.label)
+history = [p for p in ms.trained.history if getattr(p, "loss", None) is not None
+           or getattr(p, "val_ndcg", None) is not None]
+if history:
+    frame = pd.DataFrame({"step": [p.step for p in history], "loss": [p.loss for p in history],
+                          "validation NDCG@10": [p.val_ndcg for p in history]})
+    st.line_chart(frame, x="step", y=[c_ for c_ in ("loss", "validation NDCG@10")
+                                      if frame[c_].notna().any()], height=220)
+
+# ---- train --------------------------------------------------------------------------------------
+st.subheader("Train a model")
+names = list(MODELS)
+name = st.selectbox("Model", names, index=names.index(ms.choice.name) if ms.choice.name in names else 0,
+                    key=keys.widget("models", "name"),
+                    format_func=lambda n: f"{n} — {_doc(MODELS[n])}" if _doc(MODELS[n]) else n)
+
+
+defaults = MODELS[name]().get_params()
+current_params = ms.choice.params if ms.choice.name == name else {}
+with st.form(f"models.train_form.{name}"):
+    values = widgets.param_inputs(defaults, current_params, keys.widget("models", "p", name))
+    if st.form_submit_button("Train", type="primary", icon=":material/play_arrow:"):
+        with layout.error_box("Train"):
+            params = widgets.checked_params(values)
+            choice = ModelChoice.of(name, params)
+            ss[keys.MODELS_ACTIVE] = choice
+            if choice not in ss[keys.MODELS_HISTORY]:
+                ss[keys.MODELS_HISTORY].append(choice)
+            st.rerun()
+
+# ---- save / load --------------------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    st.subheader("Save the active model")
+    with st.form("models.save_form"):
+        default_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{ms.choice.name}-{ds.data.name}").lower()
+        folder = st.text_input("Name", value=default_name, help=f"Saved under {MODELS_DIR}/NAME.")
+        if st.form_submit_button("Save", icon=":material/save:"):
+            with layout.error_box("Save"):
+                if not re.fullmatch(r"[A-Za-z0-9_.-]+", folder or ""):
+                    raise ModelError(f"model name {folder!r}: use letters, digits, '.', '_' or '-'")
+                target = MODELS_DIR / folder
+                if target.exists():
+                    raise ModelError(f"{target} already exists; choose another name")
+                save_model(ms.model, target, train=ds.train)
+                st.success(f"Saved to {target}", icon=":material/check_circle:")
+with right:
+    st.subheader("Saved models")
+    saved = list_saved_models(MODELS_DIR)
+    if not saved:
+        st.info(f"No saved models in {MODELS_DIR}/ yet.", icon=":material/info:")
+    else:
+        table = pd.DataFrame([{
+            "folder": r["dir"], "model": r["name"], "trained on": r["dataset"],
+            "fits this data": r["fingerprint"] == ds.train.fingerprint, "saved": r["time"],
+            "problem": r["error"] or "",
+        } for r in saved])
+        st.dataframe(table, hide_index=True)
+        pick = st.selectbox("Saved model", [r["dir"] for r in saved],
+                            key=keys.widget("models", "load"))
+        if st.button("Load model", key=keys.widget("models", "load_btn"), icon=":material/upload:"):
+            with layout.error_box("Load"):
+                trained = services.saved_model(pick, workspace.modified(pick),
+                                               ds.train.fingerprint, ds.train)
+                ss[keys.MODELS_ACTIVE] = ModelChoice.of(trained.model.name,
+                                                        trained.model.get_params(), path=pick)
+                st.rerun()
