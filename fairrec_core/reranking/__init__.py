@@ -5,15 +5,33 @@ sweep over a re-ranker's strength."""
 from fairrec_core.reranking._base import ParamSpec, Reranker
 from fairrec_core.reranking._calibrated import CalibratedReranker
 from fairrec_core.reranking._chain import RerankChain
-from fairrec_core.reranking._features import POPULARITY_BAND, popularity_bands
+from fairrec_core.reranking._fair import (
+    FAIRReranker,
+    adjusted_table,
+    fail_probability,
+    minimum_protected,
+)
+from fairrec_core.reranking._features import (
+    POPULARITY_BAND,
+    POPULARITY_BANDS,
+    item_attribute_names,
+    popularity_bands,
+)
 from fairrec_core.reranking._mmr import MMRReranker
+from fairrec_core.reranking._parity import GroupParityReranker
 from fairrec_core.reranking._parse import SPEC_HELP
 from fairrec_core.reranking._parse import parse_rerank as _parse
+from fairrec_core.reranking._popularity import PopularityXQuADReranker
+from fairrec_core.reranking._ugf import UserGroupGapReranker
 
 #: The menu of re-rankers, by command-line name.
 RERANKERS: dict[str, type[Reranker]] = {
     "calibrated": CalibratedReranker,
     "mmr": MMRReranker,
+    "popularity": PopularityXQuADReranker,
+    "fair": FAIRReranker,
+    "parity": GroupParityReranker,
+    "ugf": UserGroupGapReranker,
 }
 
 
@@ -25,13 +43,22 @@ def parse_rerank(spec: str) -> Reranker:
 
 __all__ = [
     "POPULARITY_BAND",
+    "POPULARITY_BANDS",
     "RERANKERS",
     "SPEC_HELP",
     "CalibratedReranker",
+    "FAIRReranker",
+    "GroupParityReranker",
     "MMRReranker",
     "ParamSpec",
+    "PopularityXQuADReranker",
     "RerankChain",
     "Reranker",
+    "UserGroupGapReranker",
+    "adjusted_table",
+    "fail_probability",
+    "item_attribute_names",
+    "minimum_protected",
     "parse_rerank",
     "popularity_bands",
 ]

@@ -207,9 +207,7 @@ def gather(candidates: RankedLists, cols: np.ndarray) -> RankedLists:
     """Lists made of the candidates at columns ``cols`` [n, k]; column ``depth`` means padding."""
     n, depth = candidates.items.shape
     items = np.concatenate([candidates.items, np.full((n, 1), PAD_ITEM)], axis=1)
-    scores = np.concatenate(
-        [candidates.scores, np.full((n, 1), -np.inf, dtype=np.float32)], axis=1
-    )
+    scores = np.concatenate([candidates.scores, np.full((n, 1), -np.inf, dtype=np.float32)], axis=1)
     return RankedLists(
         candidates.users,
         np.take_along_axis(items, cols, axis=1),

@@ -26,10 +26,14 @@ class CalibratedReranker(Reranker):
 
     NAME = "calibrated"
     PARAMS = {
-        "lam": strength_spec(help="trade-off: 0 = model ranking, 1 = closest to the user's "
-                             "category mix"),
+        "lam": strength_spec(
+            help="trade-off: 0 = model ranking, 1 = closest to the user's category mix"
+        ),
         "attribute": ParamSpec(
-            "attribute", "attribute", "item_attribute", "category",
+            "attribute",
+            "attribute",
+            "item_attribute",
+            "category",
             "item attribute whose distribution is calibrated ('|'-joined values are split)",
             fit=True,
         ),

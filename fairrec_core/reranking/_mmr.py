@@ -28,7 +28,10 @@ class MMRReranker(Reranker):
     PARAMS = {
         "lam": strength_spec(help="trade-off: 0 = model ranking, 1 = most diverse categories"),
         "attribute": ParamSpec(
-            "attribute", "attribute", "item_attribute", "category",
+            "attribute",
+            "attribute",
+            "item_attribute",
+            "category",
             "item attribute that defines similarity ('|'-joined values are split)",
             fit=True,
         ),

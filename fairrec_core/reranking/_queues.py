@@ -30,8 +30,9 @@ class ClassQueues:
     relevance: np.ndarray  # float64 [n, N + 1], sentinel column 0
 
     @classmethod
-    def build(cls, candidates: RankedLists, item_class: np.ndarray, n_classes: int,
-              relevance: np.ndarray) -> ClassQueues:
+    def build(
+        cls, candidates: RankedLists, item_class: np.ndarray, n_classes: int, relevance: np.ndarray
+    ) -> ClassQueues:
         items = candidates.items
         n, depth = items.shape
         valid = items != PAD_ITEM

@@ -27,7 +27,9 @@ def _tiny():
             "category": ["A", "A", "B", "B", "A", "A", "A", "A", "B", "B"],
         }
     )
-    inter = pd.DataFrame({"user_id": ["u0"] * 4 + ["u1"], "item_id": ["h0", "h1", "h2", "h3", "c0"]})
+    inter = pd.DataFrame(
+        {"user_id": ["u0"] * 4 + ["u1"], "item_id": ["h0", "h1", "h2", "h3", "c0"]}
+    )
     data = build_dataset("tiny", inter, items=items)
     cand_items = np.array([[4, 5, 6, 7, 8, 9]])
     cand = RankedLists([0], cand_items, [[6.0, 5.0, 4.0, 3.0, 2.0, 1.0]])
@@ -96,7 +98,8 @@ def test_calibrated_multi_valued_categories_spread_weight(ml100k, make_candidate
         chosen = []
         for _ in range(4):
             vals = [
-                -np.inf if it in chosen
+                -np.inf
+                if it in chosen
                 else (1 - lam) * s[j] - lam * _kl(p, dist[[*chosen, it]].mean(axis=0))
                 for j, it in enumerate(cand.items[r])
             ]
