@@ -22,6 +22,7 @@ from fairrec_core.reranking._parity import GroupParityReranker
 from fairrec_core.reranking._parse import SPEC_HELP
 from fairrec_core.reranking._parse import parse_rerank as _parse
 from fairrec_core.reranking._popularity import PopularityXQuADReranker
+from fairrec_core.reranking._sweep import GRID_POINTS, pareto_front, sweep
 from fairrec_core.reranking._ugf import UserGroupGapReranker
 
 #: The menu of re-rankers, by command-line name.
@@ -42,6 +43,7 @@ def parse_rerank(spec: str) -> Reranker:
 
 
 __all__ = [
+    "GRID_POINTS",
     "POPULARITY_BAND",
     "POPULARITY_BANDS",
     "RERANKERS",
@@ -59,6 +61,8 @@ __all__ = [
     "fail_probability",
     "item_attribute_names",
     "minimum_protected",
+    "pareto_front",
     "parse_rerank",
     "popularity_bands",
+    "sweep",
 ]

@@ -160,6 +160,10 @@ class FAIRReranker(Reranker):
             n_prot += (cls == 1) & (out[:, t] < cur.depth)
         return gather(candidates, out)
 
+    def target_value(self, lists: RankedLists, candidates: RankedLists) -> float:
+        """Mean protected share over the users with a list."""
+        return float(np.nanmean(self.protected_share(lists)))
+
     def protected_share(self, lists: RankedLists) -> np.ndarray:
         """Per user, the share of the list's items that are protected (NaN for an empty list)."""
         if not hasattr(self, "is_protected_"):

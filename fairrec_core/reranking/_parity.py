@@ -111,6 +111,9 @@ class GroupParityReranker(Reranker):
         shares = shares[~np.isnan(shares).any(axis=1)]
         return float((shares.max(axis=0) - shares.min(axis=0)).max()) if len(shares) else 0.0
 
+    def target_value(self, lists: RankedLists, candidates: RankedLists) -> float:
+        return self.parity_difference(lists)
+
     def _rerank(self, queues, candidates: RankedLists, k: int) -> RankedLists:
         lam = float(self.lam)
         top = candidates.top(k)
@@ -136,11 +139,11 @@ class GroupParityReranker(Reranker):
                 if not want.any():
                     continue
                 ok = taking & want[groups] & cur.alive[:, v] & (need[groups, pick] < 0)
-                if not ok.any():
+                idx = np.flatnonzero(ok)
+                if not len(idx):
                     continue
-                cost = np.where(ok, obj[rows, pick] - cur.best[:, v], np.inf)
-                order = np.lexsort((cost, groups))
-                order = order[ok[order]]
+                cost = obj[idx, pick[idx]] - cur.best[idx, v]
+                order = idx[np.lexsort((cost, groups[idx]))]
                 g = groups[order]
                 first = np.searchsorted(g, np.arange(n_groups))
                 rank = np.arange(len(order)) - first[g]

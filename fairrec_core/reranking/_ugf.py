@@ -93,6 +93,9 @@ class UserGroupGapReranker(Reranker):
         means = means[np.isfinite(means)]
         return float(means.max() - means.min()) if len(means) else 0.0
 
+    def target_value(self, lists: RankedLists, candidates: RankedLists) -> float:
+        return self.estimated_gap(lists, candidates)
+
     def _group_means(self, q, candidates):
         _, valid = self._prepared_for(candidates)
         has = valid.any(axis=1)
