@@ -14,6 +14,7 @@ DATA_NOTICE = "data.notice"  # one-line message shown after the data changed
 # Models page: the active model and the models trained in this session (for comparison).
 MODELS_ACTIVE = "models.active"  # fairrec_app.settings.ModelChoice
 MODELS_HISTORY = "models.history"  # list[ModelChoice]
+MODELS_IMPORTED = "models.imported"  # fairrec_app.sources.ImportedUpload or None
 
 # What-if page: the current re-ranking (applied on the Recommendations and audit pages too).
 WHATIF_CHAIN = "whatif.chain"  # fairrec_app.settings.Reranking

@@ -21,7 +21,7 @@ import streamlit as st
 
 from fairrec_app import data_views
 from fairrec_app.settings import EvalSettings, Reranking, RerankStep
-from fairrec_app.sources import DataSource
+from fairrec_app.sources import DataSource, ImportedUpload
 from fairrec_core.data import Dataset, Split, split_dataset
 from fairrec_core.errors import ModelError
 from fairrec_core.ranking import RankedLists
@@ -124,6 +124,18 @@ def candidates(model_key: str, n: int, _model, _users: np.ndarray) -> RankedList
     from fairrec_core.models import top_n
 
     return top_n(_model, _users, n)
+
+
+@st.cache_resource(show_spinner="Reading the imported lists…", max_entries=4)
+def imported(data_key: str, upload_key: str, k: int, _data: Dataset, _upload: ImportedUpload):
+    """``(split, ImportedLists)`` for lists from another system: the test file's interactions
+    are the held-out part, the rest of the data the history; bad files raise DataError."""
+    from fairrec_core.external import read_recommendations, read_test
+
+    train, test = read_test(_upload.test, _data, source=_upload.test_name)
+    lists = read_recommendations(_upload.recs, _data, source=_upload.recs_name, k=k, test=test)
+    split = Split(train=train, test=test, method="imported", test_size=0.0, seed=0)
+    return split, lists
 
 
 def audited_users(test: Dataset) -> np.ndarray:

@@ -36,6 +36,7 @@ class ModelChoice:
     name: str = DEFAULT_MODEL
     params_json: str = "{}"  # sorted JSON of the hyperparameters that differ from nothing
     path: str | None = None  # a saved model's folder, when loaded rather than trained
+    imported: str | None = None  # the file name, for lists imported from another system
 
     @classmethod
     def of(cls, name: str, params: dict | None = None, *, path: str | None = None) -> ModelChoice:
@@ -48,6 +49,8 @@ class ModelChoice:
 
     @property
     def label(self) -> str:
+        if self.imported:
+            return f"imported lists ({self.imported})"
         params = ", ".join(f"{k}={v}" for k, v in self.params.items())
         where = f" — loaded from {self.path}" if self.path else ""
         return f"{self.name}({params}){where}"

@@ -118,6 +118,21 @@ class DataSource:
         raise DataError(f"unknown data source kind {self.kind!r}")
 
 
+@dataclass(frozen=True)
+class ImportedUpload:
+    """Recommendation lists from another system and the held-out interactions they are assessed
+    against (issue: audit any recommender). ``key`` is a content hash of both files."""
+
+    recs_name: str
+    recs: bytes = field(repr=False)
+    test_name: str = "test.csv"
+    test: bytes = field(default=b"", repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"imported:{_digest(self.recs)}:{_digest(self.test)}"
+
+
 def csv_columns(raw: bytes, name: str) -> list[str]:
     """The header of an uploaded CSV (for the column-mapping form)."""
     return list(read_csv_table(raw, name).columns)

@@ -143,10 +143,17 @@ def reranker_controls(step, cls, data, *, disabled: bool = False):
         value = params.get(spec.name, spec.default)
         options = param_options(spec, data, params)
         if options is None:
-            ss.setdefault(key, float(value))
-            params[spec.name] = st.slider(spec.key, float(spec.low), float(spec.high),
-                                          step=float(spec.step or 0.05), key=key, help=spec.help,
-                                          disabled=disabled or not enabled)
+            use = True
+            if spec.optional:  # e.g. a gap budget that overrides lambda when set
+                use_key = keys.widget("whatif", step.name, spec.name, "set")
+                ss.setdefault(use_key, value is not None)
+                use = st.checkbox(f"set {spec.key}", key=use_key, help=spec.help,
+                                  disabled=disabled or not enabled)
+            ss.setdefault(key, float(spec.low if value is None else value))
+            chosen = st.slider(spec.key, float(spec.low), float(spec.high),
+                               step=float(spec.step or 0.05), key=key, help=spec.help,
+                               disabled=disabled or not enabled or not use)
+            params[spec.name] = chosen if use else None
             continue
         if not options:
             st.caption(f"{spec.key}: nothing to choose in this data")

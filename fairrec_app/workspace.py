@@ -31,6 +31,8 @@ def ensure_defaults() -> None:
         ss[keys.MODELS_ACTIVE] = default_model()
     if keys.MODELS_HISTORY not in ss:
         ss[keys.MODELS_HISTORY] = []
+    if keys.MODELS_IMPORTED not in ss:
+        ss[keys.MODELS_IMPORTED] = None
     if keys.WHATIF_CHAIN not in ss:
         ss[keys.WHATIF_CHAIN] = services.default_reranking()
 
@@ -48,10 +50,17 @@ class DataState:
     eval: EvalSettings
     data: Dataset
     split: Split
+    imported: object = None  # fairrec_core.external.ImportedLists when lists were imported
 
     @property
     def train(self) -> Dataset:
         return self.split.train
+
+    @property
+    def split_label(self) -> str:
+        if self.imported is not None:
+            return f"held-out interactions from {st.session_state[keys.MODELS_IMPORTED].test_name}, k={self.eval.k}"
+        return self.eval.label
 
     @property
     def test(self) -> Dataset:
@@ -64,7 +73,24 @@ def data_state() -> DataState:
     source = st.session_state[keys.DATA_SOURCE]
     ev = st.session_state[keys.DATA_EVAL]
     data = services.dataset(source.key, source)
+    upload = st.session_state[keys.MODELS_IMPORTED]
+    if upload is not None:
+        split, lists = services.imported(data.fingerprint, upload.key, ev.k, data, upload)
+        return DataState(source, ev, data, split, lists)
     return DataState(source, ev, data, services.split_for(source, ev))
+
+
+def set_imported(upload) -> None:
+    """Assess lists imported from another system instead of a model trained here; bad files
+    raise before the session changes."""
+    ss = st.session_state
+    data = services.dataset(ss[keys.DATA_SOURCE].key, ss[keys.DATA_SOURCE])
+    services.imported(data.fingerprint, upload.key, ss[keys.DATA_EVAL].k, data, upload)
+    ss[keys.MODELS_IMPORTED] = upload
+
+
+def clear_imported() -> None:
+    st.session_state[keys.MODELS_IMPORTED] = None
 
 
 def set_source(source: DataSource) -> Dataset:
@@ -74,6 +100,7 @@ def set_source(source: DataSource) -> Dataset:
     ss = st.session_state
     ss[keys.DATA_SOURCE] = source
     ss[keys.MODELS_HISTORY] = []
+    ss[keys.MODELS_IMPORTED] = None  # imported lists name the old data's users and items
     active = ss.get(keys.MODELS_ACTIVE)
     if active is not None and active.path is not None:  # a saved model belongs to other data
         ss[keys.MODELS_ACTIVE] = ModelChoice(active.name, active.params_json)
@@ -101,6 +128,7 @@ class ModelState:
 
     @property
     def model(self):
+        """The fitted model (None for imported lists)."""
         return self.trained.model
 
 
@@ -111,6 +139,10 @@ def model_state(ds: DataState) -> ModelState:
     box and the session falls back to training the same model here.
     """
     ss = st.session_state
+    if ds.imported is not None:
+        upload = ss[keys.MODELS_IMPORTED]
+        choice = ModelChoice(name="imported", imported=upload.recs_name)
+        return ModelState(choice, upload.key, services.Trained(None, (), 0.0), ds.imported.lists)
     choice = ss[keys.MODELS_ACTIVE]
     trained = None
     if choice.path is not None:
@@ -163,6 +195,6 @@ def current() -> Current:
     rr = reranking()
     with st.sidebar:
         st.divider()
-        st.caption(f"**Data** · {ds.data.name}  \n**Split** · {ds.eval.label}  \n"
+        st.caption(f"**Data** · {ds.data.name}  \n**Split** · {ds.split_label}  \n"
                    f"**Model** · {ms.choice.label}  \n**Re-ranking** · {rr.label}")
     return Current(ds, ms, rr)

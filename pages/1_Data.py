@@ -31,7 +31,7 @@ c[1].metric("Users", f"{data.n_users:,}")
 c[2].metric("Items", f"{data.n_items:,}")
 c[3].metric("Interactions", f"{data.n_interactions:,}")
 c[4].metric("Density", f"{data.density:.2%}", help="Share of user × item pairs with an interaction.")
-st.caption(f"Split: {ds.eval.label} — {ds.train.n_interactions:,} training and "
+st.caption(f"Split: {ds.split_label} — {ds.train.n_interactions:,} training and "
            f"{ds.test.n_interactions:,} held-out interactions.")
 for w in data.warnings:
     st.warning(w, icon=":material/warning:")

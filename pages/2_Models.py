@@ -8,6 +8,7 @@ import streamlit as st
 
 from fairrec_app import keys, layout, services, widgets, workspace
 from fairrec_app.settings import ModelChoice
+from fairrec_app.sources import ImportedUpload
 from fairrec_core.errors import ModelError
 from fairrec_core.models import MODELS, list_saved_models, save_model
 
@@ -26,12 +27,30 @@ ss = st.session_state
 
 # ---- the active model ---------------------------------------------------------------------------
 st.subheader("Active model")
-a, b, c = st.columns(3)
-a.metric("Model", ms.choice.name)
-b.metric("Trained in" if ms.choice.path is None else "Loaded in", f"{ms.trained.seconds:.1f} s")
-c.metric("Candidates per user", f"{ms.candidates.depth}",
-         help="Each user's top items by the model's score; re-rankers choose the final list from them.")
-st.caption(ms.choice.label)
+if ds.imported is not None:
+    upload = ss[keys.MODELS_IMPORTED]
+    a, b, c = st.columns(3)
+    a.metric("Lists", "imported", help=f"{upload.recs_name}, assessed against {upload.test_name}")
+    b.metric("Users with a list", f"{ms.candidates.n_users:,}")
+    c.metric("List length", f"{ms.candidates.depth}")
+    scores = ("the scores given in the file" if ds.imported.score_source == "scores" else
+              "scores derived from the ranks (1 − (rank − 1)/N), so re-rankers see only the order")
+    st.info(f"Assessing recommendation lists imported from **{upload.recs_name}**. Re-rankers use "
+            f"{scores}, and can only choose among the {ms.candidates.depth} items given per user.",
+            icon=":material/upload_file:")
+    for w in ds.imported.warnings:
+        st.warning(w, icon=":material/warning:")
+    if st.button("Back to a model trained here", key=keys.widget("models", "unimport")):
+        workspace.clear_imported()
+        st.rerun()
+else:
+    a, b, c = st.columns(3)
+    a.metric("Model", ms.choice.name)
+    b.metric("Trained in" if ms.choice.path is None else "Loaded in", f"{ms.trained.seconds:.1f} s")
+    c.metric("Candidates per user", f"{ms.candidates.depth}",
+             help="Each user's top items by the model's score; re-rankers choose the final list "
+                  "from them.")
+    st.caption(ms.choice.label)
 history = [p for p in ms.trained.history if getattr(p, "loss", None) is not None
            or getattr(p, "val_ndcg", None) is not None]
 if history:
@@ -57,6 +76,7 @@ with st.form(f"models.train_form.{name}"):
             params = widgets.checked_params(values)
             choice = ModelChoice.of(name, params)
             ss[keys.MODELS_ACTIVE] = choice
+            workspace.clear_imported()
             if choice not in ss[keys.MODELS_HISTORY]:
                 ss[keys.MODELS_HISTORY].append(choice)
             st.rerun()
@@ -68,7 +88,7 @@ with left:
     with st.form("models.save_form"):
         default_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{ms.choice.name}-{ds.data.name}").lower()
         folder = st.text_input("Name", value=default_name, help=f"Saved under {MODELS_DIR}/NAME.")
-        if st.form_submit_button("Save", icon=":material/save:"):
+        if st.form_submit_button("Save", icon=":material/save:", disabled=ms.model is None):
             with layout.error_box("Save"):
                 if not re.fullmatch(r"[A-Za-z0-9_.-]+", folder or ""):
                     raise ModelError(f"model name {folder!r}: use letters, digits, '.', '_' or '-'")
@@ -97,4 +117,20 @@ with right:
                                                ds.train.fingerprint, ds.train)
                 ss[keys.MODELS_ACTIVE] = ModelChoice.of(trained.model.name,
                                                         trained.model.get_params(), path=pick)
+                workspace.clear_imported()
                 st.rerun()
+
+# ---- lists from another system ------------------------------------------------------------------
+st.subheader("Audit external recommendations")
+st.markdown("Assess a recommender you do not train here: upload its lists (`user_id,item_id` "
+            "plus `rank` and/or `score`) and the held-out interactions they should have found "
+            "(`user_id,item_id`), with ids from the current data.")
+a, b = st.columns(2)
+recs_up = a.file_uploader("recommendations.csv", type=["csv"], key=keys.widget("models", "recs"))
+test_up = b.file_uploader("test.csv", type=["csv"], key=keys.widget("models", "test"))
+if st.button("Assess these lists", key=keys.widget("models", "import"),
+             disabled=recs_up is None or test_up is None, icon=":material/fact_check:"):
+    with layout.error_box("Import"):
+        workspace.set_imported(ImportedUpload(recs_up.name, recs_up.getvalue(), test_up.name,
+                                              test_up.getvalue()))
+        st.rerun()
