@@ -63,30 +63,37 @@ class Cursor:
         self.q = queues
         self.rows = np.arange(queues.order.shape[0])
         self.depth = queues.order.shape[1] - 1
-        self.head = queues.start.copy()
-        self.alive = self.head < queues.end
+        # contiguous tables: ``take`` writes through their flat views
+        self.head = np.ascontiguousarray(queues.start).copy()
+        self.alive = np.ascontiguousarray(self.head < queues.end)
         depth = queues.order.shape[1] - 1
         idx = np.minimum(self.head, depth)
         #: candidate column at each head (``depth`` when the class is used up)
-        self.cols = np.where(self.alive, np.take_along_axis(queues.order, idx, axis=1), depth)
+        self.cols = np.ascontiguousarray(
+            np.where(self.alive, np.take_along_axis(queues.order, idx, axis=1), depth)
+        )
         #: relevance of each head (0 when used up; check ``alive``)
-        self.best = np.take_along_axis(queues.relevance, self.cols, axis=1)
+        self.best = np.ascontiguousarray(np.take_along_axis(queues.relevance, self.cols, axis=1))
 
     def take(self, classes: np.ndarray) -> np.ndarray:
         """Take the head of class ``classes[u]`` for every user; returns the candidate columns
         (``depth`` where that class was used up)."""
-        rows = self.rows
-        chosen = self.cols[rows, classes]
-        ok = self.alive[rows, classes]
-        depth = self.q.order.shape[1] - 1
-        h = self.head[rows, classes] + ok
-        self.head[rows, classes] = h
-        alive = h < self.q.end[rows, classes]
-        self.alive[rows, classes] = alive
-        col = np.where(alive, self.q.order[rows, np.minimum(h, depth)], depth)
-        self.cols[rows, classes] = col
-        self.best[rows, classes] = self.q.relevance[rows, col]
-        return np.where(ok, chosen, depth)
+        n_cls = self.head.shape[1]
+        flat = self.rows * n_cls + classes  # flat indices into the [n, M] tables
+        cols, alive, head = self.cols.ravel(), self.alive.ravel(), self.head.ravel()
+        chosen = cols[flat]
+        ok = alive[flat]
+        h = head[flat] + ok
+        head[flat] = h
+        still = h < self.q.end.ravel()[flat]
+        alive[flat] = still
+        width = self.depth + 1
+        col = np.where(
+            still, self.q.order.ravel()[self.rows * width + np.minimum(h, self.depth)], self.depth
+        )
+        cols[flat] = col
+        self.best.ravel()[flat] = self.q.relevance.ravel()[self.rows * width + col]
+        return np.where(ok, chosen, self.depth)
 
 
 def greedy(queues: ClassQueues, k: int, lam: float, bonus) -> np.ndarray:
