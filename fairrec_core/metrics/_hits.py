@@ -4,7 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from fairrec_core.metrics._weighting import position_discount
 from fairrec_core.ranking import PAD_ITEM, RankedLists
+
+
+def relevance_keys(test) -> np.ndarray:
+    """Sorted ``user * n_items + item`` keys of ``test``'s interactions (int64): compute once,
+    then look lists up with :func:`lookup_hits`."""
+    inter = test.interactions
+    users = inter["user"].to_numpy(np.int64)
+    return np.sort(users * test.n_items + inter["item"].to_numpy(np.int64))
+
+
+def lookup_hits(users: np.ndarray, items: np.ndarray, keys: np.ndarray, n_items: int) -> np.ndarray:
+    """``hits[r, j]``: is ``(users[r], items[r, j])`` among the sorted ``keys``? Padding is never
+    a hit."""
+    if not len(keys):
+        return np.zeros(items.shape, dtype=bool)
+    query = users[:, None] * n_items + np.where(items == PAD_ITEM, 0, items)
+    pos = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return (keys[pos] == query) & (items != PAD_ITEM)
 
 
 def hit_matrix(lists: RankedLists, test) -> np.ndarray:
@@ -13,15 +32,7 @@ def hit_matrix(lists: RankedLists, test) -> np.ndarray:
     ``test`` is a Dataset (its interactions are the relevant items). Vectorised: pairs are
     encoded as ``user * n_items + item`` and looked up in the sorted test keys.
     """
-    n_items = test.n_items
-    inter = test.interactions
-    keys = np.sort(inter["user"].to_numpy(np.int64) * n_items + inter["item"].to_numpy(np.int64))
-    items = lists.items
-    query = lists.users[:, None] * n_items + np.where(items == PAD_ITEM, 0, items)
-    pos = np.searchsorted(keys, query)
-    pos = np.minimum(pos, max(len(keys) - 1, 0))
-    hits = (keys[pos] == query) if len(keys) else np.zeros(items.shape, dtype=bool)
-    return hits & (items != PAD_ITEM)
+    return lookup_hits(lists.users, lists.items, relevance_keys(test), test.n_items)
 
 
 def n_relevant(lists: RankedLists, test) -> np.ndarray:
@@ -33,7 +44,7 @@ def ndcg(hits: np.ndarray, n_rel: np.ndarray) -> np.ndarray:
     """NDCG@k per row with binary relevance; IDCG over min(n_rel, k). Users with no test items
     get NaN (they are left out of means)."""
     k = hits.shape[1]
-    discount = 1.0 / np.log2(np.arange(2, k + 2))
+    discount = position_discount(k)
     dcg = hits @ discount
     ideal = np.concatenate(([0.0], np.cumsum(discount)))[np.minimum(n_rel, k)]
     with np.errstate(invalid="ignore", divide="ignore"):

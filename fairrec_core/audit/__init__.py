@@ -1,0 +1,36 @@
+"""The audit engine: per-user metrics, group means with bootstrap intervals, gaps with
+permutation tests, demographic parity of recommendations, item exposure and popularity bias —
+one computation for the dashboard and the command line.
+
+Build an :class:`AuditContext` once per train / test split, then assess any ranked lists:
+``ctx.user_metrics(lists)``, ``ctx.summarize(lists)`` (fast) or ``ctx.audit(lists)`` (an
+:class:`AuditResult` with everything, serialisable with ``to_dict()``).
+"""
+
+from fairrec_core.audit._context import (
+    ACCURACY_METRICS,
+    BEYOND_METRICS,
+    CATALOGUE_METRICS,
+    USER_METRICS,
+    AuditContext,
+)
+from fairrec_core.audit._gaps import FOUR_FIFTHS, MIN_GROUP_SIZE
+from fairrec_core.audit._groups import DEFAULT_GROUPS, INTERSECTION, Grouping, user_groupings
+from fairrec_core.audit._items import POPULARITY_BAND
+from fairrec_core.audit._summary import AuditSummary
+
+__all__ = [
+    "ACCURACY_METRICS",
+    "BEYOND_METRICS",
+    "CATALOGUE_METRICS",
+    "DEFAULT_GROUPS",
+    "FOUR_FIFTHS",
+    "INTERSECTION",
+    "MIN_GROUP_SIZE",
+    "POPULARITY_BAND",
+    "USER_METRICS",
+    "AuditContext",
+    "AuditSummary",
+    "Grouping",
+    "user_groupings",
+]
