@@ -135,20 +135,20 @@ def distributions(frame: pd.DataFrame, metric_label: str) -> go.Figure:
 
 
 def tradeoff(frame: pd.DataFrame, x: str, y: str, *, x_label: str, y_label: str,
-             strength: str, current: float | None) -> go.Figure:
-    """The sweep as a line over strengths, the current setting marked."""
+             strength: str, current: tuple[float, float] | None) -> go.Figure:
+    """The sweep as a line over strengths (labelled), the current setting as a star."""
     fig = go.Figure(go.Scatter(
         x=frame[x], y=frame[y], mode="lines+markers+text", name="sweep",
         text=[f"{s:g}" for s in frame[strength]], textposition="top center",
         line=dict(color=BEFORE), marker=dict(size=7, color=BEFORE),
         hovertemplate=f"{strength}=%{{text}}<br>{x_label} %{{x:.4f}}<br>{y_label} %{{y:.4f}}<extra></extra>",
     ))
-    if current is not None:
-        row = frame.iloc[(frame[strength] - current).abs().argsort().iloc[0]]
-        fig.add_trace(go.Scatter(x=[row[x]], y=[row[y]], mode="markers", name="current setting",
-                                 marker=dict(size=16, color=AFTER, symbol="star")))
-    fig.update_layout(title="Trade-off over strengths", xaxis_title=x_label, yaxis_title=y_label)
-    return _style(fig, 380)
+    if current is not None and all(np.isfinite(current)):
+        fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers",
+                                 name="current setting",
+                                 marker=dict(size=18, color=AFTER, symbol="star")))
+    fig.update_layout(title=f"{y_label} against {x_label}", xaxis_title=x_label, yaxis_title=y_label)
+    return _style(fig, 400)
 
 
 def model_bars(frame: pd.DataFrame, metric_label: str) -> go.Figure:

@@ -185,11 +185,49 @@ def rerank(model_key: str, reranking: Reranking, k: int, train: Dataset,
         return None
     current = candidates
     for i, step in enumerate(steps):
-        params = step.params
-        fitted = fitted_reranker(model_key, step.name,
-                                 json.dumps(fit_params(step.name, params), sort_keys=True),
-                                 train, candidates)
-        slider = {k_: v for k_, v in params.items() if k_ not in fit_params(step.name, params)}
-        reranker = copy.copy(fitted).set_params(**slider)
+        reranker = reranker_for(model_key, step, train, candidates)
         current = reranker.rerank(current, k if i == len(steps) - 1 else current.depth)
     return current
+
+
+# ---- audit -------------------------------------------------------------------------------------
+def split_key(train: Dataset, test: Dataset) -> str:
+    return f"{train.fingerprint}/{test.fingerprint}"
+
+
+@st.cache_resource(show_spinner="Preparing the audit…", max_entries=8)
+def audit_context(key: str, k: int, _train: Dataset, _test: Dataset):
+    """The audit's precomputation for a split at cutoff ``k`` (``key`` = :func:`split_key`)."""
+    from fairrec_core.audit import AuditContext
+
+    return AuditContext(_train, _test, k=k)
+
+
+def context_for(ds, k: int):
+    return audit_context(split_key(ds.train, ds.test), k, ds.train, ds.test)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def model_summary(model_key: str, k: int, _ctx, _candidates: RankedLists):
+    """The fast summary of the model's own top-k (the "before" of every comparison)."""
+    return _ctx.summarize(_candidates.top(k))
+
+
+def reranker_for(model_key: str, step: RerankStep, train: Dataset, candidates: RankedLists):
+    """This session's copy of the cached fitted re-ranker, with its slider values set."""
+    params = step.params
+    fitted = fitted_reranker(model_key, step.name,
+                             json.dumps(fit_params(step.name, params), sort_keys=True),
+                             train, candidates)
+    slider = {k_: v for k_, v in params.items() if k_ not in fit_params(step.name, params)}
+    return copy.copy(fitted).set_params(**slider)
+
+
+@st.cache_data(show_spinner="Sweeping the trade-off curve…", max_entries=32)
+def sweep(model_key: str, k: int, step: RerankStep, _ctx, _train: Dataset,
+          _candidates: RankedLists) -> pd.DataFrame:
+    """The re-ranker alone over its strength grid (other parameters as in ``step``)."""
+    from fairrec_core.reranking import sweep as core_sweep
+
+    reranker = reranker_for(model_key, step, _train, _candidates)
+    return core_sweep(reranker, context=_ctx, candidates=_candidates, k=k)
