@@ -3,12 +3,16 @@
 ``MODELS`` is the one menu of models (name -> class) that the app and the command line use.
 """
 
+from fairrec_core.models._als import ALS
 from fairrec_core.models._base import Progress, ProgressCallback, Recommender
+from fairrec_core.models._bpr import BPR
 from fairrec_core.models._ease import EASE
 from fairrec_core.models._itemknn import ItemKNN
 from fairrec_core.models._persist import list_saved_models, load_model, read_params, save_model
 from fairrec_core.models._popularity import Popularity
+from fairrec_core.models._sasrec import SASRec
 from fairrec_core.models._topn import top_n
+from fairrec_core.models._twotower import TwoTower
 from fairrec_core.models._userknn import UserKNN
 
 #: name -> model class, in the order menus list them.
@@ -17,9 +21,15 @@ MODELS: dict[str, type[Recommender]] = {
     "itemknn": ItemKNN,
     "userknn": UserKNN,
     "ease": EASE,
+    "als": ALS,
+    "bpr": BPR,
+    "twotower": TwoTower,
+    "sasrec": SASRec,
 }
 
 __all__ = [
+    "ALS",
+    "BPR",
     "EASE",
     "ItemKNN",
     "MODELS",
@@ -27,6 +37,8 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "Recommender",
+    "SASRec",
+    "TwoTower",
     "UserKNN",
     "list_saved_models",
     "load_model",

@@ -1,0 +1,122 @@
+"""BPR-MF (Rendle et al. 2009, "BPR: Bayesian Personalized Ranking from Implicit Feedback"),
+trained with PyTorch: each interaction should outrank items the user has not interacted with."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fairrec_core.models._base import Progress, Recommender
+from fairrec_core.models._torch import (
+    check_positive_float,
+    check_positive_int,
+    positive_lookup,
+    sample_negatives,
+    seeded,
+)
+from fairrec_core.models._validation import EarlyStopping, check_fraction, holdout, validation_ndcg
+
+
+class BPR(Recommender):
+    """Matrix factorisation ``u . v_i + b_i`` under the pairwise loss
+    ``-log sigmoid(s_ui - s_uj)`` with ``negatives`` uniformly sampled items ``j`` per
+    interaction, Adam with learning rate ``lr``, L2 penalty ``reg`` on the rows in the batch.
+    Training runs at most ``epochs`` epochs and stops when validation NDCG@10 has not improved
+    for ``patience`` epochs (``validation``: held-out fraction, 0 turns it off); the best epoch's
+    factors are kept."""
+
+    name = "bpr"
+    _arrays = ("user_factors_", "item_factors_", "item_bias_")
+    _scalars = ("epochs_",)
+
+    def __init__(
+        self,
+        factors: int = 64,
+        epochs: int = 60,
+        lr: float = 0.01,
+        reg: float = 0.01,
+        negatives: int = 8,
+        batch_size: int = 2048,
+        validation: float = 0.05,
+        patience: int = 10,
+        random_state: int = 42,
+    ):
+        self.factors = factors
+        self.epochs = epochs
+        self.lr = lr
+        self.reg = reg
+        self.negatives = negatives
+        self.batch_size = batch_size
+        self.validation = validation
+        self.patience = patience
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        check_positive_int("factors epochs negatives batch_size patience", self)
+        check_positive_float("lr", self)
+        check_positive_float("reg", self, allow_zero=True)
+        check_fraction(self.name, self.validation)
+
+    def _fit(self, train, progress) -> None:
+        import torch
+
+        fit, val = holdout(train, check_fraction(self.name, self.validation), int(self.random_state))
+        inter = fit.interactions
+        users = inter["user"].to_numpy(np.int64)
+        items = inter["item"].to_numpy(np.int64)
+        is_positive = positive_lookup(users, items, self.n_users_, self.n_items_)
+        rng = np.random.default_rng(self.random_state)
+        f, reg, n_neg = int(self.factors), float(self.reg), int(self.negatives)
+        with seeded(self.random_state):
+            user_emb = torch.nn.Parameter(torch.randn(self.n_users_, f) * 0.01)
+            item_emb = torch.nn.Parameter(torch.randn(self.n_items_, f) * 0.01)
+            item_bias = torch.nn.Parameter(torch.zeros(self.n_items_))
+            params = [user_emb, item_emb, item_bias]
+            opt = torch.optim.Adam(params, lr=float(self.lr))
+            total = int(self.epochs)
+            stopper = EarlyStopping(int(self.patience))
+            best = None
+            n_batch = int(self.batch_size)
+            for epoch in range(1, total + 1):
+                order = rng.permutation(len(users))
+                negs = sample_negatives(rng, users[order], self.n_items_, is_positive, n_neg)
+                epoch_loss = 0.0
+                for start in range(0, len(order), n_batch):
+                    sel = order[start : start + n_batch]
+                    u = torch.from_numpy(users[sel])
+                    i = torch.from_numpy(items[sel])
+                    j = torch.from_numpy(negs[start : start + len(sel)])
+                    eu, ei, ej = user_emb[u], item_emb[i], item_emb[j]
+                    pos = (eu * ei).sum(-1) + item_bias[i]
+                    neg = (eu[:, None, :] * ej).sum(-1) + item_bias[j]
+                    loss = -torch.nn.functional.logsigmoid(pos[:, None] - neg).mean()
+                    penalty = reg * (eu.pow(2).sum() + ei.pow(2).sum() + ej.pow(2).sum() / n_neg)
+                    opt.zero_grad()
+                    (loss + penalty / len(sel)).backward()
+                    opt.step()
+                    epoch_loss += float(loss.detach()) * len(sel)
+                self._take(params)
+                score = None
+                if val is not None:
+                    score = validation_ndcg(self._scores, fit, val)
+                    if stopper.update(epoch, score):
+                        best = tuple(getattr(self, a) for a in self._arrays)
+                if progress is not None:
+                    progress(Progress(epoch, total, epoch_loss / len(order), score, f"epoch {epoch}/{total}"))
+                if val is not None and stopper.stop:
+                    break
+        self.epochs_ = epoch
+        if val is not None:
+            for a, v in zip(self._arrays, best, strict=True):
+                setattr(self, a, v)
+            self.epochs_ = stopper.best_epoch
+
+    def _take(self, params) -> None:
+        user_emb, item_emb, item_bias = (p.detach().numpy().copy() for p in params)
+        self.user_factors_, self.item_factors_, self.item_bias_ = user_emb, item_emb, item_bias
+
+    def _scores(self, users: np.ndarray) -> np.ndarray:
+        return self.user_factors_[users] @ self.item_factors_.T + self.item_bias_[None, :]
+
+    def _pair_scores(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        dots = np.einsum("ij,ij->i", self.user_factors_[users], self.item_factors_[items])
+        return (dots + self.item_bias_[items]).astype(np.float32)

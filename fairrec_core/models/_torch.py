@@ -1,0 +1,111 @@
+"""Shared pieces of the PyTorch models: seeding, negative sampling, parameter checks."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from fairrec_core.errors import ModelError
+
+
+@contextlib.contextmanager
+def seeded(random_state: int):
+    """Inside the block torch's global generator (init, dropout) is seeded and only
+    deterministic kernels run (multi-threaded gradient sums otherwise vary in the last bits);
+    both settings are restored after."""
+    import torch
+
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(random_state))
+        torch.use_deterministic_algorithms(True)
+        try:
+            yield
+        finally:
+            torch.use_deterministic_algorithms(was_deterministic)
+
+
+def check_positive_int(name: str, model) -> None:
+    for key in name.split():
+        value = getattr(model, key)
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ModelError(f"{model.name}: {key} must be a positive integer, got {value!r}")
+
+
+def check_positive_float(name: str, model, *, allow_zero: bool = False) -> None:
+    for key in name.split():
+        value = getattr(model, key)
+        try:
+            ok = float(value) >= 0 if allow_zero else float(value) > 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            what = "zero or positive" if allow_zero else "positive"
+            raise ModelError(f"{model.name}: {key} must be {what}, got {value!r}")
+
+
+#: Up to this many user x item cells, positives are looked up in a dense boolean table.
+DENSE_LOOKUP_CELLS = 50_000_000
+
+
+def positive_lookup(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int):
+    """A function ``(users, items) -> bool array`` telling which pairs (broadcast) are positives."""
+    if n_users * n_items <= DENSE_LOOKUP_CELLS:
+        table = np.zeros((n_users, n_items), dtype=bool)
+        table[users, items] = True
+        return lambda u, i: table[u, i]
+    keys = np.sort(users.astype(np.int64) * n_items + items)
+
+    def lookup(u, i):
+        q = np.asarray(u, dtype=np.int64) * n_items + np.asarray(i)
+        pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+        return keys[pos] == q
+
+    return lookup
+
+
+def sample_negatives(rng: np.random.Generator, users: np.ndarray, n_items: int, is_positive,
+                     n: int) -> np.ndarray:
+    """``n`` uniform random items per user (``[len(users), n]``), redrawn a few times where the
+    user has the item."""
+    neg = rng.integers(0, n_items, size=(len(users), n))
+    for _ in range(5):
+        clash = is_positive(users[:, None], neg)
+        if not clash.any():
+            break
+        neg[clash] = rng.integers(0, n_items, size=int(clash.sum()))
+    return neg
+
+
+#: Up to this many items the softmax runs over the whole catalogue; above, over sampled items.
+FULL_SOFTMAX_ITEMS = 20_000
+#: Shared uniform negatives per batch when the catalogue is larger than that.
+SAMPLED_NEGATIVES = 4096
+
+
+def softmax_loss(query, item_vectors, targets, rng: np.random.Generator, item_bias=None):
+    """Cross-entropy of the target items against the whole catalogue (or, for catalogues over
+    :data:`FULL_SOFTMAX_ITEMS`, against the targets plus shared uniform negatives).
+
+    ``query``: ``[n, d]``; ``item_vectors``: ``[n_items, d]`` (or a callable giving the vectors
+    of an index tensor); ``targets``: ``[n]`` item indices.
+    """
+    import torch
+
+    vectors = item_vectors
+    n_items = vectors.shape[0]
+    if n_items <= FULL_SOFTMAX_ITEMS:
+        logits = query @ vectors.T
+        if item_bias is not None:
+            logits = logits + item_bias
+        return torch.nn.functional.cross_entropy(logits, targets)
+    negs = torch.from_numpy(rng.integers(0, n_items, size=SAMPLED_NEGATIVES))
+    pos = (query * vectors[targets]).sum(-1, keepdim=True)
+    neg = query @ vectors[negs].T
+    if item_bias is not None:
+        pos = pos + item_bias[targets][:, None]
+        neg = neg + item_bias[negs][None, :]
+    neg = neg.masked_fill(negs[None, :] == targets[:, None], float("-inf"))
+    logits = torch.cat([pos, neg], dim=1)
+    return torch.nn.functional.cross_entropy(logits, torch.zeros(len(query), dtype=torch.long))
