@@ -17,6 +17,7 @@ from fairrec_core.audit._context import (
 from fairrec_core.audit._gaps import FOUR_FIFTHS, MIN_GROUP_SIZE
 from fairrec_core.audit._groups import DEFAULT_GROUPS, INTERSECTION, Grouping, user_groupings
 from fairrec_core.audit._items import POPULARITY_BAND
+from fairrec_core.audit._result import AuditResult
 from fairrec_core.audit._summary import AuditSummary
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "POPULARITY_BAND",
     "USER_METRICS",
     "AuditContext",
+    "AuditResult",
     "AuditSummary",
     "Grouping",
     "user_groupings",

@@ -1,0 +1,106 @@
+"""Bootstrap confidence intervals of every group mean at once, vectorised.
+
+Users are resampled with replacement (all listed users together, so group sizes vary as in a new
+sample of users): resample ``b`` gives user ``u`` a weight ``w[b, u]`` = the number of times it
+was drawn, and a group's mean in that resample is a weighted sum, so the replicates of a group
+are one matrix product of weights and its users' values. Percentile intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def resample_weights(rng: np.random.Generator, n_resamples: int, n_users: int) -> np.ndarray:
+    """``[n_resamples, n_users]`` float32: how often each user is drawn in each resample of
+    ``n_users`` draws with replacement."""
+    dtype = np.int32 if n_resamples * n_users < 2**31 else np.int64
+    draws = rng.integers(0, n_users, size=(n_resamples, n_users), dtype=dtype)
+    draws += (np.arange(n_resamples, dtype=dtype) * n_users)[:, None]
+    counts = np.bincount(draws.ravel(), minlength=n_resamples * n_users)
+    return counts.reshape(n_resamples, n_users).astype(np.float32)
+
+
+def defined_patterns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(patterns, which)``: the distinct per-user "has a value" columns of ``values``
+    (``[n, p]`` float) and, per metric, the index of its pattern."""
+    defined = ~np.isnan(values)
+    patterns: list[np.ndarray] = []
+    which = np.empty(values.shape[1], dtype=np.int64)
+    for j in range(values.shape[1]):
+        for i, pat in enumerate(patterns):
+            if np.array_equal(pat, defined[:, j]):
+                which[j] = i
+                break
+        else:
+            which[j] = len(patterns)
+            patterns.append(defined[:, j])
+    stacked = np.stack(patterns, axis=1) if patterns else np.zeros((len(values), 0), bool)
+    return stacked.astype(np.float64), which
+
+
+def percentile_rows(samples: np.ndarray, qs) -> np.ndarray:
+    """Linear-interpolated percentiles (as ``np.quantile``) over axis 0, ignoring NaN; NaN where a
+    column has no value. ``samples``: ``[b, ...]``; returns ``[len(qs), ...]``."""
+    flat = samples.reshape(len(samples), -1)
+    ordered = np.sort(flat, axis=0)  # NaN last
+    n = (~np.isnan(flat)).sum(axis=0)
+    out = np.full((len(qs), flat.shape[1]), np.nan)
+    cols = np.arange(flat.shape[1])
+    have = n > 0
+    for i, q in enumerate(qs):
+        pos = q * np.maximum(n - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+        frac = pos - lo
+        v = ordered[lo, cols] * (1 - frac) + ordered[hi, cols] * frac
+        v = np.where(frac == 0, ordered[lo, cols], v)
+        out[i] = np.where(have, v, np.nan)
+    return out.reshape((len(qs),) + samples.shape[1:])
+
+
+def bootstrap_means(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
+                    n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap replicates of every group mean: ``[n_resamples, n_columns, n_metrics]``.
+
+    ``values``: ``[n_users, n_metrics]`` per-user metrics (NaN = undefined, left out of means);
+    ``columns``: ``[n_users, n_groupings]``, each user's group column in each grouping (a
+    grouping with one column holding everyone gives the overall mean). A replicate where a group
+    has no user with a value is NaN.
+
+    One weight matrix ``W`` (how often each of ``n`` slots is drawn) serves every grouping: the
+    users, sorted by group, take the slots in turn, and each group's replicate sums are
+    ``W[:, its slots] @ its users' values``. Multinomial counts are exchangeable, so each group
+    sees exactly the weights a resample of all users would give it.
+    """
+    n, m = values.shape
+    patterns, which = defined_patterns(values)
+    y = np.concatenate([np.where(np.isnan(values), 0.0, values), patterns], axis=1)
+    y = y.astype(np.float32)
+    weights = resample_weights(rng, n_resamples, n)
+    out = np.full((n_resamples, n_columns, m), np.nan)
+    for j in range(columns.shape[1]):
+        order = np.argsort(columns[:, j], kind="stable")
+        ys = y[order]
+        present, starts = np.unique(columns[order, j], return_index=True)
+        ends = np.append(starts[1:], n)
+        for col, s, e in zip(present, starts, ends, strict=True):
+            r = (weights[:, s:e] @ ys[s:e]).astype(np.float64)
+            counts = r[:, m:][:, which]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, col] = np.where(counts > 0.5, r[:, :m] / counts, np.nan)
+    return out
+
+
+def bootstrap_intervals(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
+                        n_resamples: int, rng: np.random.Generator, level: float = 0.95):
+    """``(lo, hi)``, each ``[n_columns, n_metrics]``: percentile ``level`` intervals of every group
+    mean (NaN with no resamples, or no values)."""
+    m = values.shape[1]
+    if n_resamples <= 0 or len(values) == 0:
+        nan = np.full((n_columns, m), np.nan)
+        return nan, nan.copy()
+    reps = bootstrap_means(values, columns, n_columns, n_resamples=n_resamples, rng=rng)
+    tail = (1.0 - level) / 2.0
+    lo, hi = percentile_rows(reps, [tail, 1.0 - tail])
+    return lo, hi
