@@ -10,42 +10,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from fairrec_core.errors import DataError
+from fairrec_core.metrics import POPULARITY_BANDS, popularity_bands
 
-#: Derived item attribute: "head" / "mid" / "tail" by training popularity.
+#: Derived item attribute: "head" / "mid" / "tail" by training popularity (the audit's bands,
+#: :func:`fairrec_core.metrics.popularity_bands`).
 POPULARITY_BAND = "popularity_band"
-POPULARITY_BANDS = ("head", "mid", "tail")
-#: Share of training interactions held by the head (most popular items) and by the tail.
-HEAD_SHARE = 0.2
-TAIL_SHARE = 0.2
 #: Item columns that are never item attributes.
 _NOT_ATTRIBUTES = {"item_id", "title", "price", "popularity", "release_date"}
-
-
-def popularity_bands(item_counts: np.ndarray, *, head_share=HEAD_SHARE, tail_share=TAIL_SHARE):
-    """Band code per item: 0 "head", 1 "mid", 2 "tail".
-
-    Items sorted by training interactions (most first, ties by index): the head is the shortest
-    prefix holding at least ``head_share`` of all interactions, the tail the longest suffix holding
-    at most ``tail_share`` of them (items never interacted with are always tail), the rest is mid
-    (Abdollahpouri et al., "The Unfairness of Popularity Bias in Recommendation", 2019).
-    """
-    counts = np.asarray(item_counts, dtype=np.float64)
-    total = counts.sum()
-    order = np.argsort(-counts, kind="stable")
-    codes = np.full(len(counts), 1, dtype=np.int64)
-    if total <= 0:
-        codes[:] = 2
-        return codes
-    cum = np.cumsum(counts[order])
-    n_head = int(np.searchsorted(cum, head_share * total, side="left")) + 1
-    codes[order[:n_head]] = 0
-    from_end = np.cumsum(counts[order][::-1])
-    n_tail = int(np.searchsorted(from_end, tail_share * total, side="right"))
-    n_tail = min(n_tail, len(counts) - n_head)
-    if n_tail > 0:
-        codes[order[len(counts) - n_tail :]] = 2
-    codes[counts == 0] = 2
-    return codes
 
 
 def item_attribute_names(items: pd.DataFrame) -> list[str]:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-#: Steck's smoothing of the list distribution toward the target, q~ = (1 - a) q + a p.
-KL_SMOOTHING = 0.01
+from fairrec_core.metrics import CALIBRATION_ALPHA
+
+#: Steck's smoothing of the list distribution toward the target, q~ = (1 - a) q + a p (as the
+#: audit's calibration_kl).
+KL_SMOOTHING = CALIBRATION_ALPHA
 
 
 class KLBonus:

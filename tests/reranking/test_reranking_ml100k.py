@@ -1,0 +1,80 @@
+"""ML-100K with EASE candidates (computed once): the issue's acceptance floors, measured by the
+audit engine, and the sweep on the real AuditContext."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairrec_core.audit import AuditContext
+from fairrec_core.models import MODELS, top_n
+from fairrec_core.reranking import RERANKERS, sweep
+
+
+@pytest.fixture(scope="module")
+def ease(ml100k_split):
+    train, test = ml100k_split.train, ml100k_split.test
+    model = MODELS["ease"]().fit(train)
+    users = np.flatnonzero(test.user_counts > 0)
+    cand = top_n(model, users, n=100)
+    ctx = AuditContext(train, test, k=10, groups=("gender",))
+    return train, cand, ctx, ctx.summarize(cand.top(10)).overall
+
+
+def _after(ease, name, **params):
+    train, cand, ctx, before = ease
+    r = RERANKERS[name](**params).fit(train, cand)
+    out = r.rerank(cand, 10)
+    return r, out, before, ctx.summarize(out).overall
+
+
+def test_calibrated_cuts_calibration_kl_by_a_fifth(ease):
+    _, _, before, after = _after(ease, "calibrated", lam=0.8)
+    assert after["calibration_kl@10"] <= 0.8 * before["calibration_kl@10"]
+    assert after["ndcg@10"] >= 0.8 * before["ndcg@10"]  # at a bounded accuracy cost
+
+
+def test_popularity_raises_long_tail_share(ease):
+    _, _, before, after = _after(ease, "popularity", lam=0.8)
+    assert after["aplt@10"] >= before["aplt@10"] + 0.05
+    assert after["ndcg@10"] >= 0.8 * before["ndcg@10"]
+
+
+def _parity_difference_plain(train, lists):
+    """Largest over categories of (max - min over gender groups) of the share of slots."""
+    frame = lists.to_frame(train)
+    users = train.users.set_index("user_id")["gender"].astype(str)
+    items = train.items.set_index("item_id")["category"].astype(str)
+    frame["group"] = users.loc[frame["user_id"]].to_numpy()
+    frame["value"] = items.loc[frame["item_id"]].to_numpy()
+    shares = pd.crosstab(frame["group"], frame["value"], normalize="index")
+    return float((shares.max() - shares.min()).max())
+
+
+def test_parity_halves_the_gender_category_difference(ease):
+    r, out, before, after = _after(
+        ease, "parity", user_attr="gender", item_attr="category", lam=1.0
+    )
+    train, cand = ease[0], ease[1]
+    was = _parity_difference_plain(train, cand.top(10))
+    now = _parity_difference_plain(train, out)
+    assert r.parity_difference(cand.top(10)) == pytest.approx(was)
+    assert r.parity_difference(out) == pytest.approx(now)
+    assert now <= was / 2
+    assert after["ndcg@10"] >= 0.9 * before["ndcg@10"]
+
+
+def test_sweep_on_the_audit_context(ease):
+    train, cand, ctx, before = ease
+    r = RERANKERS["calibrated"]().fit(train, cand)
+    frame = sweep(r, context=ctx, candidates=cand, k=10)
+    assert len(frame) == 11
+    assert set(before.index) <= set(frame.columns)
+    first = frame.iloc[0]
+    for metric, value in before.items():
+        assert first[metric] == pytest.approx(value, nan_ok=True)
+    # the target falls along the grid (on average: first and last thirds)
+    kl = frame["calibration_kl@10"].to_numpy()
+    assert kl[-3:].mean() < kl[4:7].mean() < kl[:3].mean()
+    assert frame["pareto"].iloc[0] and frame["pareto"].any()
