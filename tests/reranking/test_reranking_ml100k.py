@@ -62,6 +62,14 @@ def test_parity_halves_the_gender_category_difference(ease):
     assert r.parity_difference(cand.top(10)) == pytest.approx(was)
     assert r.parity_difference(out) == pytest.approx(now)
     assert now <= was / 2
+    # and as the audit engine reports it
+    gaps = {}
+    for lists in (cand.top(10), out):
+        res = ease[2].audit(lists, n_bootstrap=0, n_permutations=0)
+        row = res.parity_gaps.query("attribute == 'gender' and item_attribute == 'category'")
+        gaps[lists is out] = float(row["difference"].iloc[0])
+    assert gaps[False] == pytest.approx(was)
+    assert gaps[True] == pytest.approx(now, abs=1e-12)
     assert after["ndcg@10"] >= 0.9 * before["ndcg@10"]
 
 
