@@ -2,7 +2,7 @@
 accuracy for calibration, diversity, long-tail exposure or group fairness; and the trade-off
 sweep over a re-ranker's strength."""
 
-from fairrec_core.reranking._base import ParamSpec, Reranker
+from fairrec_core.reranking._base import Reranker
 from fairrec_core.reranking._calibrated import CalibratedReranker
 from fairrec_core.reranking._chain import RerankChain
 from fairrec_core.reranking._fair import (
@@ -18,6 +18,7 @@ from fairrec_core.reranking._features import (
     popularity_bands,
 )
 from fairrec_core.reranking._mmr import MMRReranker
+from fairrec_core.reranking._params import ParamSpec
 from fairrec_core.reranking._parity import GroupParityReranker
 from fairrec_core.reranking._parse import SPEC_HELP
 from fairrec_core.reranking._parse import parse_rerank as _parse

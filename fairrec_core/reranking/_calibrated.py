@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fairrec_core.ranking import RankedLists
-from fairrec_core.reranking._base import ParamSpec, Reranker, gather, relevance, strength_spec
+from fairrec_core.reranking._base import Reranker, gather, relevance
 from fairrec_core.reranking._features import category_profiles, history_distribution
 from fairrec_core.reranking._kl import KLBonus
+from fairrec_core.reranking._params import ParamSpec, strength_spec
 from fairrec_core.reranking._queues import ClassQueues, greedy
 
 

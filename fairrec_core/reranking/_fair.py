@@ -7,8 +7,9 @@ from scipy.stats import binom
 
 from fairrec_core.errors import DataError
 from fairrec_core.ranking import PAD_ITEM, RankedLists
-from fairrec_core.reranking._base import ParamSpec, Reranker, gather, relevance
+from fairrec_core.reranking._base import Reranker, gather, relevance
 from fairrec_core.reranking._features import binary_classes, item_classes
+from fairrec_core.reranking._params import ParamSpec
 from fairrec_core.reranking._queues import ClassQueues
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from fairrec_core.ranking import RankedLists
-from fairrec_core.reranking._base import ParamSpec, Reranker, gather, relevance, strength_spec
+from fairrec_core.reranking._base import Reranker, gather, relevance
 from fairrec_core.reranking._features import category_profiles
+from fairrec_core.reranking._params import ParamSpec, strength_spec
 from fairrec_core.reranking._queues import ClassQueues, greedy
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from fairrec_core.ranking import RankedLists
-from fairrec_core.reranking._base import Reranker, gather, relevance, strength_spec
+from fairrec_core.reranking._base import Reranker, gather, relevance
 from fairrec_core.reranking._features import popularity_bands
+from fairrec_core.reranking._params import strength_spec
 from fairrec_core.reranking._queues import ClassQueues, greedy
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from fairrec_core.ranking import PAD_ITEM, RankedLists
-from fairrec_core.reranking._base import ParamSpec, Reranker, gather, strength_spec
+from fairrec_core.reranking._base import Reranker, gather
 from fairrec_core.reranking._features import user_group_codes
+from fairrec_core.reranking._params import ParamSpec, strength_spec
 
 
 class UserGroupGapReranker(Reranker):

@@ -1,5 +1,5 @@
-"""Fixtures for the re-ranking tests: a small shop with popularity-based candidates (cheap) and
-ML-100K with EASE candidates (computed once per session)."""
+"""Fixtures for the re-ranking tests: a small shop with cheap popularity-based candidates (the
+ML-100K EASE candidates are built once in test_reranking_ml100k.py)."""
 
 from __future__ import annotations
 
