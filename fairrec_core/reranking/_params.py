@@ -51,6 +51,7 @@ class ParamSpec:
         if self.kind != "float":
             if not text.strip():
                 raise DataError(f"{owner}: {self.key} needs a value")
+            self.check(text.strip(), owner)
             return text.strip()
         try:
             value = float(text)
