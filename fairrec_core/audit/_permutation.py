@@ -1,9 +1,10 @@
 """Permutation tests for group gaps, all groupings and metrics at once.
 
 Under the null hypothesis the group labels carry no information about a user's metrics, so
-shuffling the labels among the listed users gives the statistic's null distribution. One
-shuffle serves every grouping (each is a column of labels shuffled by the same permutation of
-users). Group sums of a shuffle are one sparse product: a matrix with a 1 at (shuffle, group of
+shuffling the labels among the users of the compared groups (those large enough; the others keep
+their labels) gives the statistic's null distribution. One random permutation of the users
+serves every grouping (for a grouping with small groups, the order in which it visits the
+compared users is itself a uniform shuffle of them). Group sums of a shuffle are one sparse product: a matrix with a 1 at (shuffle, group of
 the user whose label ``u`` receives, ``u``) times the per-user metrics. The p-value is
 ``(1 + #{shuffles with a statistic >= the observed one}) / (1 + shuffles)`` (Phipson & Smyth
 2010), so it is never 0.
@@ -74,10 +75,19 @@ def permutation_pvalues(values: np.ndarray, index, eligible_size: np.ndarray, *,
     codes = index.columns.astype(np.int64)  # [n, groupings]
     width = codes.shape[1]
     base = np.arange(n, dtype=np.int64)
+    compared_user = eligible_size[codes]  # [n, groupings]: in a group large enough to compare
+    partial = [j for j in range(width) if not compared_user[:, j].all()]
+    members_of = {j: np.flatnonzero(compared_user[:, j]) for j in partial}
     for start in range(0, n_permutations, BLOCK):
         b = min(BLOCK, n_permutations - start)
         perm = rng.permuted(np.broadcast_to(base, (b, n)), axis=1)  # user u gets perm[p, u]'s labels
-        rows = codes[perm.T] + (np.arange(b, dtype=np.int64) * c)[None, :, None]  # [n, b, width]
+        labels = codes[perm.T]  # [n, b, width]
+        for j in partial:  # shuffle only among users of the groups compared
+            members, inside = members_of[j], compared_user[:, j]
+            order = perm[inside[perm]].reshape(b, len(members))  # members in shuffled order
+            labels[members, :, j] = codes[order, j].T
+            labels[~inside, :, j] = codes[~inside, j][:, None]
+        rows = labels + (np.arange(b, dtype=np.int64) * c)[None, :, None]
         shuffle = sp.csc_matrix(
             (np.ones(rows.size), rows.ravel(), np.arange(0, rows.size + 1, b * width)),
             shape=(b * c, n),
