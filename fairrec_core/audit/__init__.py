@@ -15,6 +15,7 @@ from fairrec_core.audit._context import (
     AuditContext,
 )
 from fairrec_core.audit._gaps import FOUR_FIFTHS, MIN_GROUP_SIZE
+from fairrec_core.audit._gate import GATE_HELP, GATE_STATISTICS, FailCondition
 from fairrec_core.audit._groups import DEFAULT_GROUPS, INTERSECTION, Grouping, user_groupings
 from fairrec_core.audit._items import POPULARITY_BAND
 from fairrec_core.audit._result import AuditResult
@@ -26,6 +27,8 @@ __all__ = [
     "CATALOGUE_METRICS",
     "DEFAULT_GROUPS",
     "FOUR_FIFTHS",
+    "GATE_HELP",
+    "GATE_STATISTICS",
     "INTERSECTION",
     "MIN_GROUP_SIZE",
     "POPULARITY_BAND",
@@ -33,6 +36,7 @@ __all__ = [
     "AuditContext",
     "AuditResult",
     "AuditSummary",
+    "FailCondition",
     "Grouping",
     "user_groupings",
 ]

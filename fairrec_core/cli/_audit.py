@@ -1,0 +1,274 @@
+"""``audit``: train (or load) a model, or import another system's lists, optionally re-rank, assess
+every group and write ``metrics.json``, ``recommendations.csv`` and ``test.csv``."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fairrec_core.cli._data import add_data_arguments, load_from_args
+from fairrec_core.errors import DataError
+
+#: Exit status when a ``--fail-on`` condition is met.
+EXIT_GATE = 3
+#: Candidates per user handed to re-rankers.
+DEFAULT_CANDIDATES = 100
+
+
+def add_parser(sub) -> None:
+    from fairrec_core.audit import GATE_HELP
+
+    p = sub.add_parser(
+        "audit", help="assess a recommender per user group and write metrics.json",
+        description="Assess how well a recommender serves each group of users: accuracy and "
+                    "beyond-accuracy metrics per group with bootstrap intervals, gaps with "
+                    "permutation tests, parity of what is recommended, exposure, popularity bias.",
+    )
+    add_data_arguments(p)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", metavar="NAME", help="train this model on the training split")
+    source.add_argument("--load", metavar="DIR", help="a model saved by `train` (same data/split)")
+    source.add_argument("--recommendations", metavar="FILE",
+                        help="another system's lists (user_id,item_id plus rank or score); "
+                             "needs --test")
+    p.add_argument("--test", metavar="FILE", help="held-out interactions (user_id,item_id) for "
+                   "--recommendations; the rest of the data is the history")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="model hyperparameter, repeatable (e.g. --param l2=200)")
+    p.add_argument("--k", type=int, default=10, help="cutoff (default 10)")
+    p.add_argument("--split", default="random", help="random | temporal | leave_last")
+    p.add_argument("--test-size", type=float, default=0.2, help="held-out share (default 0.2)")
+    p.add_argument("--seed", type=int, default=42,
+                   help="seed of the split, the model and the resampling (default 42)")
+    p.add_argument("--groups", default=None, metavar="A,B,...",
+                   help="user attributes (default gender,age_group,region where present)")
+    p.add_argument("--no-intersections", action="store_true",
+                   help="skip intersections of two attributes")
+    p.add_argument("--rerank", action="append", default=[], metavar="NAME:key=value,...",
+                   help="re-rank the top candidates, repeatable (applied in order)")
+    p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES,
+                   help=f"candidates per user for re-ranking (default {DEFAULT_CANDIDATES})")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--permutations", type=int, default=1000,
+                   help="permutation-test shuffles (default 1000)")
+    p.add_argument("--fail-on", action="append", default=[], metavar="ATTR:METRIC:STAT>X",
+                   help=f"exit with status {EXIT_GATE} when met, repeatable: {GATE_HELP}")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=run_audit)
+
+
+class _Progress:
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.start:6.1f}s] {message}", file=sys.stderr,
+                  flush=True)
+
+
+def parse_params(pairs, cls) -> dict:
+    """``["l2=200", ...]`` -> keyword arguments for ``cls``, each value converted to the type of
+    the parameter's default (int, float, bool, str; JSON for lists)."""
+    defaults = {n: p.default for n, p in inspect.signature(cls.__init__).parameters.items()
+                if n != "self"}
+    params = {}
+    for pair in pairs:
+        key, eq, text = pair.partition("=")
+        key, text = key.strip(), text.strip()
+        if not eq or not key:
+            raise DataError(f"--param {pair!r}: expected KEY=VALUE")
+        if key not in defaults:
+            raise DataError(f"--param {pair!r}: {cls.__name__} has no parameter {key!r}; "
+                            f"expected one of {', '.join(defaults)}")
+        params[key] = _convert(text, defaults[key], pair)
+    return params
+
+
+def _convert(text: str, default, pair: str):
+    try:
+        if isinstance(default, bool):
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return text.lower() in ("true", "1", "yes")
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, str):
+            return text
+        return json.loads(text)
+    except (ValueError, json.JSONDecodeError):
+        if default is None:
+            return text
+        raise DataError(f"--param {pair!r}: expected a {type(default).__name__}") from None
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _lists_from_model(args, data, say):
+    from fairrec_core.data import split_dataset
+    from fairrec_core.models import MODELS, load_model, top_n
+
+    split = split_dataset(data, method=args.split, test_size=args.test_size, seed=args.seed)
+    train, test = split.train, split.test
+    say(f"split ({args.split}, test {args.test_size:g}, seed {args.seed}): "
+        f"{train.n_interactions:,} training and {test.n_interactions:,} held-out interactions")
+    if args.load:
+        if args.param:
+            raise DataError("--param applies to --model, not to --load")
+        model = load_model(args.load, data=train)
+        say(f"loaded {model.name} from {args.load}")
+    else:
+        name = args.model.strip().lower()
+        if name not in MODELS:
+            raise DataError(f"--model {args.model!r}: unknown model; available: {', '.join(MODELS)}")
+        cls = MODELS[name]
+        params = parse_params(args.param, cls)
+        if "random_state" in inspect.signature(cls.__init__).parameters:
+            params.setdefault("random_state", args.seed)
+        model = cls(**params)
+        say(f"training {model!r}")
+
+        def progress(p) -> None:
+            say(f"  {name}: step {p.step}/{p.total}"
+                + (f" loss {p.loss:.4f}" if p.loss is not None else "")
+                + (f" validation NDCG@10 {p.val_ndcg:.3f}" if p.val_ndcg is not None else ""))
+
+        model.fit(train, progress=progress)
+    users = np.flatnonzero(test.user_counts > 0)
+    depth = max(args.candidates, args.k) if args.rerank else args.k
+    say(f"ranking the top {depth} items for {len(users):,} users with held-out items")
+    source = {"model": model.name, "params": _jsonable(model.get_params()),
+              "split": {"method": args.split, "test_size": args.test_size, "seed": args.seed}}
+    if args.load:
+        source["loaded_from"] = str(args.load)
+    return train, test, top_n(model, users, depth), source
+
+
+def _lists_from_files(args, data, say):
+    from fairrec_core.external import read_recommendations, read_test
+
+    if not args.test:
+        raise DataError("--recommendations needs --test FILE (the held-out interactions)")
+    if args.param:
+        raise DataError("--param applies to --model, not to --recommendations")
+    train, test = read_test(_read(args.test), data, source=args.test)
+    imported = read_recommendations(_read(args.recommendations), data,
+                                    source=args.recommendations, k=args.k, test=test)
+    for w in imported.warnings:
+        say(f"warning: {w}")
+    say(f"imported lists for {imported.lists.n_users:,} users from {args.recommendations}")
+    source = {"model": "imported lists", "recommendations": str(args.recommendations),
+              "test": str(args.test), "scores": imported.score_source}
+    return train, test, imported.lists, source
+
+
+def _jsonable(params: dict) -> dict:
+    return json.loads(json.dumps(params, default=str))
+
+
+def run_audit(args) -> int:
+    from fairrec_core.audit import USER_METRICS, AuditContext, FailCondition
+
+    say = _Progress(args.quiet)
+    if args.k < 1:
+        raise DataError(f"--k must be at least 1, got {args.k}")
+    if args.test and not args.recommendations:
+        raise DataError("--test goes with --recommendations (a model's split makes its own)")
+    gates = [FailCondition.parse(s) for s in args.fail_on]
+    rerankers = _parse_rerankers(args.rerank)
+    say(f"loading {args.data}")
+    data = load_from_args(args)
+    say(f"{data.n_users:,} users, {data.n_items:,} items, {data.n_interactions:,} interactions")
+    if args.recommendations:
+        train, test, candidates, source = _lists_from_files(args, data, say)
+    else:
+        train, test, candidates, source = _lists_from_model(args, data, say)
+    ctx = AuditContext(train, test, k=args.k, groups=args.groups,
+                       intersections=not args.no_intersections)
+    item_attrs = [a.name for a in ctx.item_attributes]
+    attributes = [g.attribute for g in ctx.groupings]
+    gates = [g.resolve(args.k, USER_METRICS, item_attrs, attributes) for g in gates]
+    lists = candidates.top(args.k)
+    if rerankers:
+        chain = _chain(rerankers)
+        say(f"re-ranking: {' -> '.join(args.rerank)}")
+        chain.fit(train, candidates)
+        lists = chain.rerank(candidates, args.k)
+    say(f"auditing at k={args.k}: {args.bootstrap} bootstrap resamples, "
+        f"{args.permutations} permutations, groups {', '.join(attributes) or 'none'}")
+    result = ctx.audit(lists, n_bootstrap=args.bootstrap, n_permutations=args.permutations,
+                       seed=args.seed)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"--out {args.out}: cannot create the folder ({exc.strerror})") from None
+    metrics = result.to_dict()
+    metrics["settings"].update({"data": args.data, **source, "rerank": list(args.rerank),
+                                "candidates": args.candidates if rerankers else None,
+                                "groups": attributes})
+    verdicts = []
+    for gate in gates:
+        hit, value = gate.exceeded(result)
+        verdicts.append({"condition": gate.spec, "value": None if value != value else value,
+                         "failed": bool(hit)})
+    if verdicts:
+        metrics["fail_on"] = verdicts
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False) + "\n")
+    lists.to_frame(train).to_csv(out / "recommendations.csv", index=False)
+    t = test.interactions
+    pd.DataFrame({"user_id": test.user_vocab.lookup(t["user"].to_numpy()),
+                  "item_id": test.item_vocab.lookup(t["item"].to_numpy())}).to_csv(
+        out / "test.csv", index=False)
+    say(f"wrote metrics.json, recommendations.csv and test.csv to {out}")
+    _print_summary(result, verdicts)
+    failed = [v for v in verdicts if v["failed"]]
+    for v in failed:
+        print(f"fail-on: {v['condition']} (value {v['value']:.4g})", file=sys.stderr)
+    return EXIT_GATE if failed else 0
+
+
+def _parse_rerankers(specs):
+    if not specs:
+        return []
+    try:
+        from fairrec_core.reranking import parse_rerank
+    except ImportError:  # pragma: no cover - the re-ranking package is part of fairrec
+        raise DataError("--rerank: re-ranking is not available in this installation") from None
+    return [parse_rerank(s) for s in specs]
+
+
+def _chain(rerankers):
+    from fairrec_core.reranking import RerankChain
+
+    return RerankChain(list(rerankers))
+
+
+def _print_summary(result, verdicts) -> None:
+    print(f"users {result.n_users:,} (with held-out items {result.n_evaluated:,}), k={result.k}")
+    for metric, value in result.overall.items():
+        print(f"  {metric:<20} {value:.4f}")
+    flagged = result.gaps[result.gaps["flag"] | (result.gaps["p_value"] < 0.05)]
+    flagged = flagged[~flagged["attribute"].str.contains(" & ", regex=False)]
+    if len(flagged):
+        print("gaps (ratio < 0.8 or p < 0.05), single attributes:")
+        for r in flagged.itertuples():
+            print(f"  {r.attribute:<12} {r.metric:<20} difference {r.difference:.4f} "
+                  f"ratio {r.ratio:.3f} p {r.p_value:.3g} ({r.max_group} vs {r.min_group})")
+    for v in verdicts:
+        print(f"fail-on {v['condition']}: {'FAILED' if v['failed'] else 'ok'} (value {v['value']})")
