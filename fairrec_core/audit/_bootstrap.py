@@ -9,6 +9,7 @@ are one matrix product of weights and its users' values. Percentile intervals.
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 
 def resample_weights(rng: np.random.Generator, n_resamples: int, n_users: int) -> np.ndarray:
@@ -79,6 +80,15 @@ def bootstrap_means(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
     y = y.astype(np.float32)
     weights = resample_weights(rng, n_resamples, n)
     out = np.full((n_resamples, n_columns, m), np.nan)
+    # many small products: one BLAS thread each (a thread pool's start-up costs more than the
+    # work, badly so on a busy machine); scikit-learn's threadpoolctl restores the setting after
+    with threadpool_limits(limits=1, user_api="blas"):
+        _fill(out, weights, y, columns, m, which)
+    return out
+
+
+def _fill(out, weights, y, columns, m, which) -> None:
+    n = len(y)
     for j in range(columns.shape[1]):
         order = np.argsort(columns[:, j], kind="stable")
         ys = y[order]
@@ -89,7 +99,6 @@ def bootstrap_means(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
             counts = r[:, m:][:, which]
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[:, col] = np.where(counts > 0.5, r[:, :m] / counts, np.nan)
-    return out
 
 
 def bootstrap_intervals(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
