@@ -1,7 +1,76 @@
+"""fairrec — home page and entry point (`make run`). Pages live in pages/ (classic multipage:
+each page bootstraps the session itself, so a page opened by its URL works on a fresh server)."""
+
 import streamlit as st
 
-from fairrec_app import layout, workspace
+from fairrec_app import charts, findings, glossary, layout, services, workspace
+from fairrec_app.layout import TAGLINE
 
-layout.page("fairrec", ":material/balance:")
-cur = workspace.current()
-st.write(cur.ds.data.name, cur.ms.choice.label)
+layout.page("fairrec", ":material/balance:", "Fairness audits for recommender systems")
+st.markdown(TAGLINE)
+
+cur = workspace.current()  # first visit: demo shop + EASE, trained behind a progress bar
+ds, ms, k = cur.ds, cur.ms, cur.k
+lists, res, label = services.assessed(cur)
+st.markdown(f"**Assessing** {label} on **{ds.data.name}** ({ds.data.n_users:,} users, "
+            f"{ds.data.n_items:,} items) — {ds.split_label}.")
+
+st.header("Headline findings")
+metric = f"ndcg@{k}"
+st.caption(f"{glossary.label(metric)}: {glossary.help_text(metric)} Gap = best-served minus "
+           "worst-served group, with a 95% bootstrap interval and a permutation-test p-value.")
+singles = [a for a in res.attributes if " & " not in a]
+cols = st.columns(max(1, len(singles)))
+for col, attr in zip(cols, singles, strict=False):
+    finding = findings.headline(res, attr, metric)
+    with col.container(border=True):
+        st.markdown(f"##### {attr.replace('_', ' ')}")
+        if finding is None:
+            st.caption("Fewer than two groups large enough to compare.")
+            continue
+        st.markdown(finding.text)
+        if finding.flagged:
+            st.markdown(":red-badge[:material/warning: below four-fifths]")
+        elif finding.significant:
+            st.markdown(":orange-badge[:material/info: significant gap]")
+        else:
+            st.markdown(":green-badge[:material/check: no clear gap]")
+        worst = res.gaps[(res.gaps["attribute"] == attr) & res.gaps["flag"]]
+        if len(worst):
+            names = ", ".join(glossary.label(m) for m in worst["metric"][:4])
+            st.caption(f"Four-fifths rule broken for: {names}.")
+
+if singles:
+    first = singles[0]
+    a, b = st.columns([3, 2])
+    a.plotly_chart(charts.bars_with_ci(res.group_table(first, metric), glossary.label(metric),
+                                       overall=res.overall.get(metric)), key="home.bars")
+    with b:
+        st.markdown("##### What gets recommended, and what gets seen")
+        item_attr = "category" if "category" in res.item_attributes else res.item_attributes[0]
+        phrase = findings.parity_headline(res, first, item_attr)
+        if phrase:
+            st.markdown(f"- {phrase}")
+        if "brand_tier" in res.item_attributes:
+            phrase = findings.exposure_headline(res, "brand_tier", "small")
+        else:
+            phrase = findings.exposure_headline(res, "popularity_band", "tail")
+        if phrase:
+            st.markdown(f"- {phrase}")
+        gini = f"gini_exposure@{k}"
+        st.markdown(f"- {glossary.label(gini)} {res.overall[gini]:.2f}: "
+                    f"{glossary.help_text(gini)}")
+
+st.header("Explore")
+pages = (
+    ("Data", "Choose the demo shop, MovieLens or your own CSVs; see who is in the data."),
+    ("Models", "Train and compare recommenders, save them, or upload lists from your own system."),
+    ("Recommendations", "One user at a time: history, top-k, why, and the effect of re-ranking."),
+    ("Fairness audit", "Every metric per group with intervals, gaps, parity, exposure."),
+    ("What-if", "Switch on re-rankers that mitigate a gap and see what each setting costs."),
+)
+cols = st.columns(len(pages))
+for col, (page, text) in zip(cols, pages, strict=True):
+    with col.container(border=True):
+        layout.link(page)
+        st.caption(text)

@@ -14,8 +14,9 @@ BEFORE, AFTER = "#9aa5b1", "#3b5bdb"
 
 def _style(fig: go.Figure, height: int = 340) -> go.Figure:
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), title_x=0,
+        height=height, margin=dict(l=10, r=10, t=70, b=10), template="plotly_white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, title=None),
+        title=dict(x=0, y=0.98, yanchor="top"),
     )
     return fig
 
@@ -59,7 +60,7 @@ def long_tail(frame: pd.DataFrame) -> go.Figure:
 
 def bars_with_ci(frame: pd.DataFrame, metric_label: str, *, overall: float | None = None,
                  compare: pd.DataFrame | None = None) -> go.Figure:
-    """Group means with 95% intervals (``group, mean, lo, hi``); an optional dashed overall line
+    """Group means with 95% intervals (``group, mean, ci_lo, ci_hi``); an optional dashed overall line
     and an optional second series (``compare``, e.g. before re-ranking)."""
     fig = go.Figure()
     if compare is not None:
@@ -76,8 +77,8 @@ def bars_with_ci(frame: pd.DataFrame, metric_label: str, *, overall: float | Non
 
 
 def _ci_bar(frame: pd.DataFrame, name: str, color: str, per_group: bool = False) -> go.Bar:
-    err = dict(type="data", symmetric=False, array=frame["hi"] - frame["mean"],
-               arrayminus=frame["mean"] - frame["lo"], color="#343a40", thickness=1.2)
+    err = dict(type="data", symmetric=False, array=frame["ci_hi"] - frame["mean"],
+               arrayminus=frame["mean"] - frame["ci_lo"], color="#343a40", thickness=1.2)
     colors = [PALETTE[i % len(PALETTE)] for i in range(len(frame))] if per_group else color
     return go.Bar(x=frame["group"].astype(str), y=frame["mean"], error_y=err, name=name,
                   marker_color=colors, text=[f"{v:.3f}" for v in frame["mean"]],
@@ -101,25 +102,31 @@ def heatmap(table: pd.DataFrame, title: str, *, zmax: float | None = None) -> go
 
 
 def lorenz(curves: dict[str, pd.DataFrame]) -> go.Figure:
-    """Lorenz curves (``share_items``, ``share_exposure``) with the equality line."""
+    """Lorenz curves (``item_share``, ``exposure_share``) with the equality line."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="equal exposure",
                              line=dict(color="#adb5bd", dash="dot")))
     colors = {"before": BEFORE}
     for name, frame in curves.items():
-        fig.add_trace(go.Scatter(x=frame["share_items"], y=frame["share_exposure"], mode="lines",
+        fig.add_trace(go.Scatter(x=frame["item_share"], y=frame["exposure_share"], mode="lines",
                                  name=name, line=dict(color=colors.get(name, AFTER), width=2.5)))
     fig.update_layout(title="Lorenz curve of item exposure", xaxis_title="share of items (least exposed first)",
                       yaxis_title="share of exposure", xaxis_tickformat=".0%", yaxis_tickformat=".0%")
     return _style(fig)
 
 
-def share_bars(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Grouped bars of shares per value (``value`` column; one bar per other numeric column)."""
-    long = frame.melt(id_vars="value", var_name="measure", value_name="share")
-    fig = px.bar(long, x="value", y="share", color="measure", barmode="group", title=title,
-                 color_discrete_sequence=["#adb5bd", "#74c0fc", AFTER, "#f59f00"])
-    fig.update_layout(yaxis_tickformat=".0%", xaxis_title=None, yaxis_title=None, legend_title=None)
+def grouped_bars(frame: pd.DataFrame, x: str, columns: dict[str, str], title: str, *,
+                 percent: bool = False) -> go.Figure:
+    """Bars of several columns (``{column: legend name}``) side by side for each ``x``."""
+    long = frame[[x, *columns]].rename(columns=columns).melt(id_vars=x, var_name="measure",
+                                                             value_name="v")
+    fig = px.bar(long, x=x, y="v", color="measure", barmode="group", title=title,
+                 color_discrete_sequence=["#adb5bd", "#74c0fc", AFTER, "#f59f00"],
+                 text_auto=".0%" if percent else ".3s")
+    fig.update_layout(xaxis_title=None, yaxis_title=None, legend_title=None)
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    fig.update_xaxes(type="category")
     return _style(fig)
 
 

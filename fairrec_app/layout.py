@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import streamlit as st
 
 from fairrec_core.errors import FairrecError
 
-_ROOT = Path(__file__).resolve().parents[1]
 #: The pages in menu order: script path (relative to app.py), label, icon.
 PAGES = (
     ("app.py", "Home", ":material/home:"),
@@ -37,8 +35,6 @@ def page(title: str, icon: str, caption: str | None = None) -> None:
     with st.sidebar:
         st.markdown("### fairrec")
         for path, label, page_icon in PAGES:
-            if not (_ROOT / path).exists():  # TEMP until every page exists
-                continue
             st.page_link(path, label=label, icon=page_icon)
     st.title(title)
     if caption:

@@ -14,13 +14,14 @@ import copy
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from fairrec_app import data_views
-from fairrec_app.settings import EvalSettings, Reranking, RerankStep
+from fairrec_app.settings import DEFAULT_CANDIDATES, EvalSettings, Reranking, RerankStep
 from fairrec_app.sources import DataSource, ImportedUpload
 from fairrec_core.data import Dataset, Split, split_dataset
 from fairrec_core.errors import ModelError
@@ -231,3 +232,55 @@ def sweep(model_key: str, k: int, step: RerankStep, _ctx, _train: Dataset,
 
     reranker = reranker_for(model_key, step, _train, _candidates)
     return core_sweep(reranker, context=_ctx, candidates=_candidates, k=k)
+
+
+def trained_for(train: Dataset, choice) -> Trained:
+    """The fitted model of a choice: loaded from its folder, or trained (cached either way)."""
+    if choice.path is not None:
+        return saved_model(choice.path, modified(choice.path), train.fingerprint, train)
+    return fitted_model(train.fingerprint, choice.name, choice.params_json, train)
+
+
+def model_key(train: Dataset, choice) -> str:
+    """Identifies a fitted model: the training data, the model and its parameters (and the saved
+    folder's modification time for a loaded model)."""
+    where = f"@{choice.path}:{modified(choice.path)}" if choice.path else ""
+    return f"{train.fingerprint}:{choice.name}:{choice.params_json}{where}"
+
+
+def modified(path: str) -> float:
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def choice_summary(ds, choice, k: int, ctx):
+    """The fast summary of a model choice's top-k on the session's split (trained if needed)."""
+    key = model_key(ds.train, choice)
+    cands = candidates(key, DEFAULT_CANDIDATES, trained_for(ds.train, choice).model,
+                       audited_users(ds.test))
+    return model_summary(key, k, ctx, cands)
+
+
+@st.cache_resource(show_spinner="Assessing the lists (bootstrap intervals, permutation tests)…",
+                   max_entries=12)
+def full_audit(lists_key: str, k: int, _ctx, _lists: RankedLists):
+    """The full audit of a set of lists (``lists_key``: the model key plus the re-ranking that
+    produced them); 1,000 bootstrap resamples and permutations, seed 0."""
+    return _ctx.audit(_lists, n_bootstrap=1000, n_permutations=1000, seed=0)
+
+
+def assessed(cur, *, reranked: bool = True):
+    """``(lists, AuditResult, label)`` for the session: the re-ranked lists when a re-ranking is on
+    (and ``reranked``), else the model's own top-k."""
+    ds, ms, k = cur.ds, cur.ms, cur.k
+    ctx = context_for(ds, k)
+    lists = rerank(ms.key, cur.reranking, k, ds.train, ms.candidates) if reranked else None
+    label = f"{ms.choice.label} → re-ranked by {cur.reranking.label}" if lists is not None else ms.choice.label
+    if lists is None:
+        lists = ms.candidates.top(k)
+        key = f"{ms.key}|model"
+    else:
+        key = f"{ms.key}|{[(s.name, s.params_json) for s in cur.reranking.active]}"
+    return lists, full_audit(key, k, ctx, lists), label

@@ -22,12 +22,12 @@ def downloads(frame: pd.DataFrame, name: str, *, json_data=None, key: str | None
     )
     payload = json_data if json_data is not None else frame.to_dict(orient="records")
     cols[1].download_button(
-        "JSON", lambda: json.dumps(payload, indent=2, default=_jsonable).encode(), f"{name}.json",
+        "JSON", lambda: json.dumps(payload, indent=2, default=jsonable).encode(), f"{name}.json",
         "application/json", icon=":material/download:", key=f"dl.{key}.json", on_click="ignore",
     )
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):

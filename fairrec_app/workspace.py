@@ -8,7 +8,6 @@ an EASE model trained behind a progress bar — so a new user sees a complete au
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
@@ -144,34 +143,19 @@ def model_state(ds: DataState) -> ModelState:
         choice = ModelChoice(name="imported", imported=upload.recs_name)
         return ModelState(choice, upload.key, services.Trained(None, (), 0.0), ds.imported.lists)
     choice = ss[keys.MODELS_ACTIVE]
-    trained = None
-    if choice.path is not None:
-        try:
-            trained = services.saved_model(choice.path, modified(choice.path), ds.train.fingerprint,
-                                           ds.train)
-        except FairrecError as exc:
-            st.error(f"Saved model: {exc}", icon=":material/error:")
-            choice = ModelChoice(choice.name, choice.params_json)
-            ss[keys.MODELS_ACTIVE] = choice
-    if trained is None:
-        trained = services.fitted_model(ds.train.fingerprint, choice.name, choice.params_json,
-                                        ds.train)
-    key = model_key(ds, choice)
+    try:
+        trained = services.trained_for(ds.train, choice)
+    except FairrecError as exc:
+        if choice.path is None:
+            raise
+        st.error(f"Saved model: {exc}", icon=":material/error:")
+        choice = ModelChoice(choice.name, choice.params_json)
+        ss[keys.MODELS_ACTIVE] = choice
+        trained = services.trained_for(ds.train, choice)
+    key = services.model_key(ds.train, choice)
     cands = services.candidates(key, DEFAULT_CANDIDATES, trained.model,
                                 services.audited_users(ds.test))
     return ModelState(choice, key, trained, cands)
-
-
-def model_key(ds: DataState, choice: ModelChoice) -> str:
-    where = f"@{choice.path}:{modified(choice.path)}" if choice.path else ""
-    return f"{ds.train.fingerprint}:{choice.name}:{choice.params_json}{where}"
-
-
-def modified(path: str) -> float:
-    try:
-        return Path(path).stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,14 +171,18 @@ class Current:
         return self.ds.eval.k
 
 
-def current() -> Current:
+def current(*, sidebar_reranking: bool = True) -> Current:
     """Bootstrap the session (defaults on a first visit) and return its workspace; the sidebar
-    shows what is in use."""
+    shows what is in use (the What-if page shows the re-ranking itself, as its fragment changes
+    it without redrawing the sidebar)."""
     ds = data_state()
     ms = model_state(ds)
     rr = reranking()
     with st.sidebar:
         st.divider()
-        st.caption(f"**Data** · {ds.data.name}  \n**Split** · {ds.split_label}  \n"
-                   f"**Model** · {ms.choice.label}  \n**Re-ranking** · {rr.label}")
+        status = (f"**Data** · {ds.data.name}  \n**Split** · {ds.split_label}  \n"
+                  f"**Model** · {ms.choice.label}")
+        if sidebar_reranking:
+            status += f"  \n**Re-ranking** · {rr.label}"
+        st.caption(status)
     return Current(ds, ms, rr)

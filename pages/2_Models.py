@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import keys, layout, services, widgets, workspace
+from fairrec_app import charts, glossary, keys, layout, services, widgets, workspace
 from fairrec_app.settings import ModelChoice
 from fairrec_app.sources import ImportedUpload
 from fairrec_core.errors import ModelError
@@ -16,7 +16,12 @@ MODELS_DIR = Path("models")
 
 
 def _doc(cls) -> str:
-    return (cls.__doc__ or "").strip().split("\n")[0]
+    """One line about a model: its module's summary (e.g. "EASE^R (Steck 2019, ...)")."""
+    import sys
+
+    doc = sys.modules[cls.__module__].__doc__ or cls.__doc__ or ""
+    first = " ".join(doc.strip().split("\n\n")[0].split()).replace("``", "")
+    return first if len(first) <= 110 else first[:110].rsplit(" ", 1)[0] + " …"
 
 
 layout.page("Models", ":material/model_training:",
@@ -81,6 +86,43 @@ with st.form(f"models.train_form.{name}"):
                 ss[keys.MODELS_HISTORY].append(choice)
             st.rerun()
 
+# ---- compare ------------------------------------------------------------------------------------
+st.subheader("Compare models")
+st.caption("Each model at the parameters shown, trained on the same split; accuracy and "
+           "beyond-accuracy metrics overall and per group. Models not trained yet are trained now.")
+choices = {c.label: c for c in [*ss[keys.MODELS_HISTORY],
+                               *(ModelChoice.of(n, MODELS[n]().get_params()) for n in MODELS)]}
+if ms.model is not None:
+    choices = {ms.choice.label: ms.choice, **choices}
+default = [label for label in choices if label == ms.choice.label or label.startswith("popularity(")]
+picked = st.multiselect("Models", list(choices), default=default[:2],
+                        key=keys.widget("models", "compare"))
+if picked:
+    ctx = services.context_for(ds, cur.k)
+    summaries = {}
+    for label in picked:
+        with layout.error_box(label):
+            summaries[label] = services.choice_summary(ds, choices[label], cur.k, ctx)
+    if summaries:
+        overall = pd.DataFrame({label: s.overall for label, s in summaries.items()}).T
+        overall.index.name = "model"
+        st.dataframe(overall.style.format("{:.4f}"), column_config={
+            m: st.column_config.NumberColumn(glossary.label(m), help=glossary.help_text(m))
+            for m in overall.columns})
+        widgets.downloads(overall.reset_index(), "model_comparison", key="models.compare")
+        first = next(iter(summaries.values()))
+        a, b = st.columns(2)
+        attr = a.selectbox("Groups", first.attributes, key=keys.widget("models", "cmp_attr"))
+        metrics = list(first.metrics)
+        metric = b.selectbox("Metric", metrics, format_func=glossary.label,
+                             index=metrics.index(f"ndcg@{cur.k}") if f"ndcg@{cur.k}" in metrics else 0,
+                             key=keys.widget("models", "cmp_metric"))
+        per_group = pd.concat([s.group_table(attr, metric).assign(model=label)
+                               for label, s in summaries.items()], ignore_index=True)
+        per_group = per_group.rename(columns={"mean": "value"})
+        st.plotly_chart(charts.model_bars(per_group, glossary.label(metric)), key="models.cmp_chart")
+        st.caption(glossary.help_text(metric))
+
 # ---- save / load --------------------------------------------------------------------------------
 left, right = st.columns(2)
 with left:
@@ -113,7 +155,7 @@ with right:
                             key=keys.widget("models", "load"))
         if st.button("Load model", key=keys.widget("models", "load_btn"), icon=":material/upload:"):
             with layout.error_box("Load"):
-                trained = services.saved_model(pick, workspace.modified(pick),
+                trained = services.saved_model(pick, services.modified(pick),
                                                ds.train.fingerprint, ds.train)
                 ss[keys.MODELS_ACTIVE] = ModelChoice.of(trained.model.name,
                                                         trained.model.get_params(), path=pick)
@@ -134,3 +176,4 @@ if st.button("Assess these lists", key=keys.widget("models", "import"),
         workspace.set_imported(ImportedUpload(recs_up.name, recs_up.getvalue(), test_up.name,
                                               test_up.getvalue()))
         st.rerun()
+

@@ -14,7 +14,7 @@ layout.page("What-if", ":material/tune:",
             f"What would it cost to make this fairer? Re-rankers re-order each user's top "
             f"{DEFAULT_CANDIDATES} candidates into a new top-k; the model is never retrained or "
             "rescored, so every setting shows at once.")
-cur = workspace.current()
+cur = workspace.current(sidebar_reranking=False)
 ds, ms, k = cur.ds, cur.ms, cur.k
 ctx = services.context_for(ds, k)
 before = services.model_summary(ms.key, k, ctx, ms.candidates)
@@ -44,8 +44,8 @@ def what_if() -> None:
             after = ctx.summarize(after_lists)
 
     st.markdown(f"#### Overall — re-ranking: {reranking.label}")
-    cards = st.columns(len(CARDS))
-    for col, name in zip(cards, CARDS, strict=True):
+    cards = st.columns(4) + st.columns(4)
+    for col, name in zip(cards, CARDS, strict=False):
         metric = f"{name}@{k}"
         info = glossary.info(metric)
         b, a = before.overall[metric], after.overall[metric]
@@ -60,7 +60,7 @@ def what_if() -> None:
                         help="A user attribute, or the intersection of two.")
     long = compare.before_after(before, after, attr)
     text, colour = compare.wide(long)
-    st.dataframe(text.style.apply(lambda _: colour, axis=None), height=36 * (len(text) + 1) + 3)
+    st.dataframe(text.style.apply(lambda _: colour, axis=None), height=35 * (len(text) + 1) + 10)
     st.caption("Cells read before → after. Green: the change goes the good way for that metric "
                "(for gap: smaller; for ratio: closer to 1); red: the bad way. "
                "Hover a metric in the cards above for what it measures.")

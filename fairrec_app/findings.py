@@ -1,0 +1,93 @@
+"""Headline findings of an audit in plain words, for the home page (pure; no Streamlit).
+
+``gap_interval`` bootstraps the difference between two groups' means (resampling users within
+each group); the audit engine gives intervals for group means and p-values for gaps, not an
+interval for the gap itself, so it is computed here from the per-user values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fairrec_app import glossary
+
+
+@dataclass(frozen=True)
+class Finding:
+    attribute: str
+    metric: str
+    text: str  # "NDCG@10: F 0.41 vs M 0.46, gap 0.05 [0.03, 0.07], p < 0.001"
+    flagged: bool  # ratio below four-fifths
+    significant: bool  # p < 0.05
+
+
+def gap_interval(high: np.ndarray, low: np.ndarray, *, n_resamples: int = 1000, seed: int = 0,
+                 level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``mean(high) - mean(low)``; each resample draws each
+    group's users with replacement (NaNs — users without a value — are left out first)."""
+    high = np.asarray(high, dtype=np.float64)
+    low = np.asarray(low, dtype=np.float64)
+    high, low = high[~np.isnan(high)], low[~np.isnan(low)]
+    if not len(high) or not len(low):
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    diffs = (high[rng.integers(0, len(high), (n_resamples, len(high)))].mean(axis=1)
+             - low[rng.integers(0, len(low), (n_resamples, len(low)))].mean(axis=1))
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(diffs, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def p_text(p: float) -> str:
+    if p is None or np.isnan(p):
+        return "p n/a"
+    return "p < 0.001" if p < 0.001 + 1e-12 else f"p = {p:.3f}"
+
+
+def headline(result, attribute: str, metric: str) -> Finding | None:
+    """The gap in ``metric`` between the best- and worst-served groups of ``attribute``."""
+    gap = result.gap(attribute, metric)
+    if not gap["max_group"] or not gap["min_group"] or np.isnan(gap["difference"]):
+        return None
+    name = metric.partition("@")[0]
+    labels = result.users[attribute].astype(str).to_numpy()
+    values = result.users[name].to_numpy(dtype=np.float64)
+    means = result.group_table(attribute, metric).set_index("group")["mean"]
+    hi, lo = str(gap["max_group"]), str(gap["min_group"])
+    ci = gap_interval(values[labels == hi], values[labels == lo])
+    text = (f"{glossary.label(metric)}: {lo} {means[lo]:.2f} vs {hi} {means[hi]:.2f}, "
+            f"gap {gap['difference']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}], {p_text(gap['p_value'])}")
+    return Finding(attribute, metric, text, bool(gap["flag"]), bool(gap["p_value"] < 0.05))
+
+
+def parity_headline(result, attribute: str, item_attribute: str) -> str | None:
+    """The item-attribute value whose share of recommendations differs most between groups, with
+    the same difference in the groups' histories (inherited or amplified)."""
+    values = result.parity_values
+    rows = values[(values["attribute"] == attribute) & (values["item_attribute"] == item_attribute)]
+    if rows.empty or rows["difference"].isna().all():
+        return None
+    top = rows.loc[rows["difference"].idxmax()]
+    table = result.parity_table(attribute, item_attribute)[top["value"]]
+    hist = result.parity_table(attribute, item_attribute, "history_share")[top["value"]]
+    hi, lo = table.idxmax(), table.idxmin()
+    verdict = ("amplified by the model" if top["difference"] > top["history_difference"] + 0.005
+               else "reduced by the model" if top["difference"] < top["history_difference"] - 0.005
+               else "inherited from the histories")
+    return (f"{item_attribute} '{top['value']}': {hi} get {table[hi]:.0%} of their recommendations "
+            f"from it, {lo} {table[lo]:.0%} (histories: {hist[hi]:.0%} vs {hist[lo]:.0%}) — "
+            f"{verdict}.")
+
+
+def exposure_headline(result, item_attribute: str, value: str) -> str | None:
+    """``value``'s share of exposure against its share of the catalogue and of relevant items."""
+    rows = result.exposure[(result.exposure["item_attribute"] == item_attribute)
+                           & (result.exposure["value"].astype(str) == value)]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return (f"{item_attribute} '{value}': {r['catalogue_share']:.0%} of the catalogue and "
+            f"{r['relevant_share']:.0%} of the held-out items, but {r['exposure_share']:.0%} of "
+            "the exposure in the lists.")

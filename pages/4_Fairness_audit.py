@@ -1,0 +1,186 @@
+"""Fairness audit: how well each group is served, what it is recommended, which items get seen."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from fairrec_app import charts, findings, glossary, keys, layout, services, widgets, workspace
+from fairrec_app.widgets import jsonable
+
+layout.page("Fairness audit", ":material/balance:",
+            "Every metric per user group with 95% bootstrap intervals, gaps with permutation "
+            "tests and the four-fifths rule, what each group is recommended against what it "
+            "chose before, and how exposure is spread over the catalogue.")
+cur = workspace.current()
+ds, k = cur.ds, cur.k
+use_reranked = True
+if cur.reranking.active:
+    use_reranked = st.toggle(f"Assess the re-ranked lists ({cur.reranking.label})", value=True,
+                             key=keys.widget("audit", "reranked"))
+lists, res, label = services.assessed(cur, reranked=use_reranked)
+st.markdown(f"**Assessed:** {label} · {ds.data.name} · {res.n_evaluated:,} users with held-out "
+            f"items · top-{k}")
+for note in res.notes:
+    st.caption(note)
+
+attrs = res.attributes
+metrics = list(res.metrics)
+a, b = st.columns(2)
+attr = a.selectbox("User groups", attrs, key=keys.widget("audit", "attr"),
+                   help="A user attribute, or the intersection of two (e.g. gender & age group).")
+metric = b.selectbox("Metric", metrics, index=metrics.index(f"ndcg@{k}"),
+                     format_func=glossary.label, key=keys.widget("audit", "metric"),
+                     help="Every metric of the audit; hover the cards below for what it measures.")
+st.caption(f"**{glossary.label(metric)}** — {glossary.help_text(metric)}")
+
+# ---- groups and gaps ----------------------------------------------------------------------------
+table = res.group_table(attr, metric)
+gap = res.gap(attr, metric)
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(charts.bars_with_ci(table, glossary.label(metric),
+                                        overall=res.overall.get(metric)), key="audit.bars")
+with right:
+    st.subheader("Gaps between groups")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Difference", f"{gap['difference']:.3f}", help=glossary.GAPS["difference"])
+    c2.metric("Ratio", f"{gap['ratio']:.2f}", help=glossary.GAPS["ratio"],
+              delta="below four-fifths" if gap["flag"] else "passes four-fifths",
+              delta_color="inverse" if gap["flag"] else "normal", delta_arrow="off")
+    c3.metric("p-value", findings.p_text(gap["p_value"]).removeprefix("p ").removeprefix("= "),
+              help=glossary.GAPS["p_value"],
+              delta="significant" if gap["p_value"] < 0.05 else "could be chance",
+              delta_color="off", delta_arrow="off")
+    st.caption(f"Best served: **{gap['max_group']}**, worst served: **{gap['min_group']}** "
+               f"({int(gap['n_groups'])} groups compared; groups under {res.min_group_size} users "
+               "are shown but not compared).")
+    shown = table.rename(columns={"mean": glossary.label(metric), "ci_lo": "95% low",
+                                  "ci_hi": "95% high"})
+    st.dataframe(shown, hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="%.4f") for c in shown.columns[3:]})
+
+with st.expander("Each group against the rest, and every metric's gap"):
+    rest = res.vs_rest[(res.vs_rest["attribute"] == attr) & (res.vs_rest["metric"] == metric)]
+    st.dataframe(rest.drop(columns=["attribute", "metric"]), hide_index=True)
+    gaps = res.gaps[res.gaps["attribute"] == attr].copy()
+    gaps["metric"] = gaps["metric"].map(glossary.label)
+    st.dataframe(gaps.drop(columns=["attribute"]).style.apply(
+        lambda r: ["background-color: #ffe3e3" if r["flag"] else ""] * len(r), axis=1),
+        hide_index=True)
+    widgets.downloads(res.groups, "groups", key="audit.groups")
+    widgets.downloads(res.gaps, "gaps", key="audit.gaps")
+
+# ---- demographic parity -------------------------------------------------------------------------
+st.header("What gets recommended")
+item_attrs = res.item_attributes
+item_attr = st.selectbox("Item attribute", item_attrs, key=keys.widget("audit", "item_attr"),
+                         help="Share of each group's recommended slots (left) and of its own "
+                              "history (right) per value. A difference larger than in the "
+                              "histories means the model amplifies it.")
+parity_attr = attr
+if parity_attr not in set(res.parity["attribute"]):  # parity is assessed per single attribute
+    parity_attr = attr.split(" & ")[0]
+    st.caption(f"Demographic parity is assessed for single attributes; showing {parity_attr}.")
+rec = res.parity_table(parity_attr, item_attr)
+hist = res.parity_table(parity_attr, item_attr, "history_share")
+if rec.shape[1] > 20:  # many values (brands): the 20 most recommended
+    top = rec.mean().nlargest(20).index
+    rec, hist = rec[top], hist[top]
+zmax = float(np.nanmax([np.nanmax(rec.to_numpy()), np.nanmax(hist.to_numpy())]))
+a, b = st.columns(2)
+a.plotly_chart(charts.heatmap(rec, "Recommended", zmax=zmax), key="audit.parity_rec")
+b.plotly_chart(charts.heatmap(hist, "History (what the groups chose)", zmax=zmax),
+               key="audit.parity_hist")
+pg = res.parity_gaps[(res.parity_gaps["attribute"] == parity_attr)
+                     & (res.parity_gaps["item_attribute"] == item_attr)]
+if not pg.empty:
+    r = pg.iloc[0]
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Largest share difference", f"{r['difference']:.3f}",
+              delta=f"{r['difference'] - r['history_difference']:+.3f} vs histories",
+              delta_color="inverse", help="The largest, over values, of max − min share across "
+                                          "groups. Lower is closer to parity.")
+    c2.metric("Smallest share ratio", f"{r['ratio']:.2f}",
+              delta=f"{r['ratio'] - r['history_ratio']:+.2f} vs histories",
+              help=glossary.GAPS["ratio"])
+    js = res.parity_js[(res.parity_js["attribute"] == parity_attr)
+                       & (res.parity_js["item_attribute"] == item_attr)]
+    c3.metric("Largest JS divergence", f"{js['js_divergence'].max():.4f}",
+              help=glossary.GAPS["js_divergence"])
+phrase = findings.parity_headline(res, parity_attr, item_attr)
+if phrase:
+    st.info(phrase, icon=":material/lightbulb:")
+widgets.downloads(res.parity[(res.parity["attribute"] == parity_attr)
+                             & (res.parity["item_attribute"] == item_attr)],
+                  f"parity_{parity_attr}_{item_attr}", key="audit.parity")
+
+# ---- exposure -----------------------------------------------------------------------------------
+st.header("Which items get seen")
+a, b = st.columns([2, 3])
+with a:
+    gini_m, cov_m = f"gini_exposure@{k}", f"coverage@{k}"
+    c1, c2 = st.columns(2)
+    c1.metric(glossary.label(gini_m), f"{res.overall[gini_m]:.3f}", help=glossary.help_text(gini_m))
+    c2.metric(glossary.label(cov_m), f"{res.overall[cov_m]:.1%}", help=glossary.help_text(cov_m))
+    st.plotly_chart(charts.lorenz({"lists": res.lorenz}), key="audit.lorenz")
+with b:
+    exp_attr = st.selectbox("Item groups", item_attrs,
+                            index=item_attrs.index("brand_tier") if "brand_tier" in item_attrs
+                            else item_attrs.index("popularity_band") if "popularity_band" in item_attrs
+                            else 0, key=keys.widget("audit", "exp_attr"))
+    exp = res.exposure[res.exposure["item_attribute"] == exp_attr]
+    if len(exp) > 20:
+        exp = exp.nlargest(20, "catalogue_share")
+    st.plotly_chart(charts.grouped_bars(
+        exp, "value", {"catalogue_share": "share of catalogue", "relevant_share":
+                       "share of held-out items", "exposure_share": "share of exposure"},
+        f"Exposure by {exp_attr} (position-discounted)", percent=True), key="audit.exposure")
+    widgets.downloads(res.exposure, "exposure", key="audit.exposure")
+
+# ---- popularity and calibration -----------------------------------------------------------------
+st.header("Popularity bias and calibration")
+pop = res.popularity[res.popularity["attribute"] == attr]
+a, b = st.columns(2)
+with a:
+    st.plotly_chart(charts.grouped_bars(
+        pop, "group", {"profile_popularity": "history", "recommended_popularity": "recommended"},
+        "Average item popularity: history vs recommended"), key="audit.popularity")
+    st.caption("ΔGAP (Abdollahpouri et al. 2019): relative rise in average popularity from a "
+               "group's histories to its recommendations. Closer to 0 is better; a larger value "
+               "means the group is pushed toward popular items more. " + ", ".join(
+                   f"{g}: {v:+.0%}" for g, v in zip(pop["group"], pop["delta_gap"], strict=True)))
+with b:
+    cal = f"calibration_kl@{k}"
+    st.plotly_chart(charts.bars_with_ci(res.group_table(attr, cal), glossary.label(cal),
+                                        overall=res.overall.get(cal)), key="audit.calibration")
+    st.caption(glossary.help_text(cal))
+
+# ---- per user -----------------------------------------------------------------------------------
+st.header("Per-user distributions")
+name = metric.partition("@")[0]
+parts = attr.split(" & ")
+users = res.users
+group = users[parts].astype(str).agg(" & ".join, axis=1) if len(parts) > 1 else users[attr].astype(str)
+dist = pd.DataFrame({"group": group, "value": users[name]}).dropna()
+order = list(table["group"])
+dist["group"] = pd.Categorical(dist["group"], categories=order, ordered=True)
+st.plotly_chart(charts.distributions(dist.sort_values("group"), glossary.label(metric)),
+                key="audit.dist")
+st.caption("Box: middle half of the users; line: median; dashed: mean. Many users at 0 means "
+           "their list found none of their held-out items.")
+
+st.divider()
+st.markdown("**Downloads**")
+c1, c2, c3 = st.columns([1, 1, 4])
+c1.download_button("metrics.json", lambda: json.dumps(res.to_dict(), indent=2,
+                                                      default=jsonable).encode(),
+                   "metrics.json", "application/json", icon=":material/download:",
+                   on_click="ignore", key="audit.dl.json")
+c2.download_button("Per-user metrics (CSV)", lambda: res.users.to_csv(index=False).encode(),
+                   "user_metrics.csv", "text/csv", icon=":material/download:", on_click="ignore",
+                   key="audit.dl.users")
+c3.download_button("Recommendations (CSV)", lambda: lists.to_frame(ds.data).to_csv(index=False).encode(),
+                   "recommendations.csv", "text/csv", icon=":material/download:",
+                   on_click="ignore", key="audit.dl.recs")
