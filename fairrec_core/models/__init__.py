@@ -8,9 +8,11 @@ from fairrec_core.models._base import Progress, ProgressCallback, Recommender
 from fairrec_core.models._bpr import BPR
 from fairrec_core.models._ease import EASE
 from fairrec_core.models._itemknn import ItemKNN
+from fairrec_core.models._params import parse_params
 from fairrec_core.models._persist import list_saved_models, load_model, read_params, save_model
 from fairrec_core.models._popularity import Popularity
 from fairrec_core.models._sasrec import SASRec
+from fairrec_core.models._threads import available_cpus, limit_threads
 from fairrec_core.models._topn import top_n
 from fairrec_core.models._twotower import TwoTower
 from fairrec_core.models._userknn import UserKNN
@@ -40,8 +42,11 @@ __all__ = [
     "SASRec",
     "TwoTower",
     "UserKNN",
+    "available_cpus",
+    "limit_threads",
     "list_saved_models",
     "load_model",
+    "parse_params",
     "read_params",
     "save_model",
     "top_n",

@@ -85,9 +85,13 @@ class BPR(Recommender):
                     u = torch.from_numpy(users[sel])
                     i = torch.from_numpy(items[sel])
                     j = torch.from_numpy(negs[start : start + len(sel)])
-                    eu, ei, ej = user_emb[u], item_emb[i], item_emb[j]
-                    pos = (eu * ei).sum(-1) + item_bias[i]
-                    neg = (eu[:, None, :] * ej).sum(-1) + item_bias[j]
+                    eu = user_emb.index_select(0, u)
+                    ei = item_emb.index_select(0, i)
+                    ej = item_emb.index_select(0, j.reshape(-1)).reshape(len(sel), n_neg, f)
+                    pos = (eu * ei).sum(-1) + item_bias.index_select(0, i)
+                    neg = (eu[:, None, :] * ej).sum(-1) + item_bias.index_select(0, j.reshape(-1)).reshape(
+                        len(sel), n_neg
+                    )
                     loss = -torch.nn.functional.logsigmoid(pos[:, None] - neg).mean()
                     penalty = reg * (eu.pow(2).sum() + ei.pow(2).sum() + ej.pow(2).sum() / n_neg)
                     opt.zero_grad()

@@ -11,19 +11,17 @@ from fairrec_core.errors import ModelError
 
 @contextlib.contextmanager
 def seeded(random_state: int):
-    """Inside the block torch's global generator (init, dropout) is seeded and only
-    deterministic kernels run (multi-threaded gradient sums otherwise vary in the last bits);
-    both settings are restored after."""
+    """Seed torch's global generator (init, dropout) inside the block, restoring it after.
+
+    Models gather rows with ``index_select`` or ``embedding``, whose CPU gradients are summed in
+    a fixed order; plain advanced indexing (``weights[idx]``) accumulates its gradient in a
+    thread-dependent order and would make training non-deterministic.
+    """
     import torch
 
-    was_deterministic = torch.are_deterministic_algorithms_enabled()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(random_state))
-        torch.use_deterministic_algorithms(True)
-        try:
-            yield
-        finally:
-            torch.use_deterministic_algorithms(was_deterministic)
+        yield
 
 
 def check_positive_int(name: str, model) -> None:
@@ -101,11 +99,11 @@ def softmax_loss(query, item_vectors, targets, rng: np.random.Generator, item_bi
             logits = logits + item_bias
         return torch.nn.functional.cross_entropy(logits, targets)
     negs = torch.from_numpy(rng.integers(0, n_items, size=SAMPLED_NEGATIVES))
-    pos = (query * vectors[targets]).sum(-1, keepdim=True)
-    neg = query @ vectors[negs].T
+    pos = (query * vectors.index_select(0, targets)).sum(-1, keepdim=True)
+    neg = query @ vectors.index_select(0, negs).T
     if item_bias is not None:
-        pos = pos + item_bias[targets][:, None]
-        neg = neg + item_bias[negs][None, :]
+        pos = pos + item_bias.index_select(0, targets)[:, None]
+        neg = neg + item_bias.index_select(0, negs)[None, :]
     neg = neg.masked_fill(negs[None, :] == targets[:, None], float("-inf"))
     logits = torch.cat([pos, neg], dim=1)
     return torch.nn.functional.cross_entropy(logits, torch.zeros(len(query), dtype=torch.long))

@@ -71,7 +71,7 @@ class TwoTower(Recommender):
 
     def __init__(
         self,
-        dim: int = 64,
+        dim: int = 32,
         feature_dim: int = 16,
         hidden: int = 128,
         epochs: int = 40,
