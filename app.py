@@ -41,7 +41,7 @@ for col, attr in zip(cols, singles, strict=False):
             st.caption(f"Four-fifths rule broken for: {names}.")
 
 if singles:
-    first = singles[0]
+    first = findings.most_unequal(res, metric) or singles[0]
     a, b = st.columns([3, 2])
     a.plotly_chart(charts.bars_with_ci(res.group_table(first, metric), glossary.label(metric),
                                        overall=res.overall.get(metric)), key="home.bars")

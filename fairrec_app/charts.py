@@ -70,7 +70,8 @@ def bars_with_ci(frame: pd.DataFrame, metric_label: str, *, overall: float | Non
         fig.add_trace(_ci_bar(frame, metric_label, AFTER, per_group=True))
     if overall is not None and np.isfinite(overall):
         fig.add_hline(y=overall, line_dash="dash", line_color="#495057",
-                      annotation_text=f"all users {overall:.3f}", annotation_position="top right")
+                      annotation_text=f"all users {overall:.3f}", annotation_position="bottom left",
+                      annotation_bgcolor="rgba(255,255,255,0.8)")
     fig.update_layout(title=f"{metric_label} by group (95% interval)", yaxis_title=metric_label,
                       xaxis_title=None, showlegend=compare is not None, barmode="group")
     return _style(fig)
@@ -87,18 +88,21 @@ def _ci_bar(frame: pd.DataFrame, name: str, color: str, per_group: bool = False)
 
 
 def heatmap(table: pd.DataFrame, title: str, *, zmax: float | None = None) -> go.Figure:
-    """Group x value shares as a heatmap with the share written in each cell."""
-    z = table.to_numpy(dtype=float)
+    """Group x value shares as a heatmap — values as rows, groups as columns, so long value
+    names stay readable — with the share written in each cell."""
+    t = table.T
+    z = t.to_numpy(dtype=float)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[str(c) for c in table.columns], y=[str(i) for i in table.index],
+        z=z, x=[str(c) for c in t.columns], y=[str(i) for i in t.index],
         colorscale="Blues", zmin=0, zmax=zmax if zmax is not None else np.nanmax(z),
         text=np.vectorize(lambda v: f"{v:.0%}" if np.isfinite(v) else "")(z),
-        texttemplate="%{text}", hovertemplate="%{y} · %{x}: %{z:.1%}<extra></extra>",
+        texttemplate="%{text}", hovertemplate="%{x} · %{y}: %{z:.1%}<extra></extra>",
         colorbar=dict(tickformat=".0%", thickness=10),
     ))
     fig.update_layout(title=title, xaxis_title=None, yaxis_title=None)
-    fig.update_yaxes(autorange="reversed")
-    return _style(fig, 120 + 34 * len(table))
+    fig.update_xaxes(side="top", type="category")
+    fig.update_yaxes(autorange="reversed", type="category")
+    return _style(fig, 110 + 28 * len(t))
 
 
 def lorenz(curves: dict[str, pd.DataFrame]) -> go.Figure:

@@ -91,3 +91,11 @@ def exposure_headline(result, item_attribute: str, value: str) -> str | None:
     return (f"{item_attribute} '{value}': {r['catalogue_share']:.0%} of the catalogue and "
             f"{r['relevant_share']:.0%} of the held-out items, but {r['exposure_share']:.0%} of "
             "the exposure in the lists.")
+
+
+def most_unequal(result, metric: str) -> str | None:
+    """The single attribute whose groups differ most in ``metric`` (smallest ratio)."""
+    gaps = result.gaps[(result.gaps["metric"] == metric)
+                       & ~result.gaps["attribute"].str.contains(" & ", regex=False)]
+    gaps = gaps.dropna(subset=["ratio"])
+    return None if gaps.empty else str(gaps.loc[gaps["ratio"].idxmin(), "attribute"])

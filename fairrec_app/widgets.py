@@ -15,13 +15,13 @@ from fairrec_core.errors import ModelError
 def downloads(frame: pd.DataFrame, name: str, *, json_data=None, key: str | None = None) -> None:
     """CSV (and JSON) download buttons for a table shown on the page."""
     key = key or name
-    cols = st.columns([1, 1, 6])
-    cols[0].download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         "CSV", lambda: frame.to_csv(index=False).encode(), f"{name}.csv", "text/csv",
         icon=":material/download:", key=f"dl.{key}.csv", on_click="ignore",
     )
     payload = json_data if json_data is not None else frame.to_dict(orient="records")
-    cols[1].download_button(
+    row.download_button(
         "JSON", lambda: json.dumps(payload, indent=2, default=jsonable).encode(), f"{name}.json",
         "application/json", icon=":material/download:", key=f"dl.{key}.json", on_click="ignore",
     )

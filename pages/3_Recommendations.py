@@ -74,13 +74,18 @@ cols[-1].metric(f"NDCG@{k}", "—" if np.isnan(nd) else f"{nd:.3f}", delta=delta
 left, right = st.columns([2, 3])
 with left:
     st.markdown("**Recent history**")
-    st.dataframe(user_views.history(ds.train, user), hide_index=True, height=420)
+    past = user_views.history(ds.train, user)
+    st.dataframe(past[[c for c in ("when", "event", "title", "category", "brand_tier", "price")
+                       if c in past.columns]], hide_index=True)
 with right:
     st.markdown(f"**Top-{k} from {ms.choice.name}** — ✓ marks a held-out item (a hit); *why* "
                 "lists the history items most similar to it (cosine).")
     top_before = user_views.top_list(data, ds.train, ds.test, before_all, user)
-    st.dataframe(top_before, hide_index=True, height=420,
-                 column_config={"hit": st.column_config.CheckboxColumn("hit", width="small"),
+    main = ["rank", "title", "hit", "why", "score",
+            *[c for c in ("category", "brand_tier", "price_band") if c in top_before.columns]]
+    st.dataframe(top_before[main], hide_index=True,
+                 column_config={"rank": st.column_config.NumberColumn(width="small"),
+                                "hit": st.column_config.CheckboxColumn("hit", width="small"),
                                 "score": st.column_config.NumberColumn(format="%.4f"),
                                 "why": st.column_config.TextColumn(width="large")})
     widgets.downloads(top_before, f"recommendations_{ids[user]}", key="recs.user")

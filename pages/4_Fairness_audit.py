@@ -28,8 +28,11 @@ for note in res.notes:
 attrs = res.attributes
 metrics = list(res.metrics)
 a, b = st.columns(2)
-attr = a.selectbox("User groups", attrs, key=keys.widget("audit", "attr"),
-                   help="A user attribute, or the intersection of two (e.g. gender & age group).")
+start = findings.most_unequal(res, f"ndcg@{k}")
+attr = a.selectbox("User groups", attrs, index=attrs.index(start) if start in attrs else 0,
+                   key=keys.widget("audit", "attr"),
+                   help="A user attribute, or the intersection of two (e.g. gender & age group). "
+                        "The page opens on the attribute with the largest NDCG gap.")
 metric = b.selectbox("Metric", metrics, index=metrics.index(f"ndcg@{k}"),
                      format_func=glossary.label, key=keys.widget("audit", "metric"),
                      help="Every metric of the audit; hover the cards below for what it measures.")

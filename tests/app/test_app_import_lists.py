@@ -48,7 +48,7 @@ def test_imported_lists_become_the_assessed_lists():
     user_id = at.session_state[keys.RECS_USER]
     row = int(np.flatnonzero(lists.users == user_id)[0])
     data = load_dataset("demo")
-    assert list(shown["item_id"]) == list(data.item_vocab.lookup(lists.items[row]))
+    assert list(shown["title"]) == list(data.items["title"].to_numpy()[lists.items[row]])
 
 
 def test_list_with_unknown_item_is_refused():

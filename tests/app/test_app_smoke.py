@@ -62,7 +62,8 @@ def check_recommendations(at, core):
     user = at.session_state[keys.RECS_USER]
     shown = next(df.value for df in at.dataframe if "why" in df.value.columns)
     row = int(np.flatnonzero(candidates.users == user)[0])
-    assert list(shown["item_id"]) == list(split.train.item_vocab.lookup(candidates.items[row, :10]))
+    titles = split.train.items["title"].to_numpy()
+    assert list(shown["title"]) == list(titles[candidates.items[row, :10]])
     held_out = set(split.test.interactions.query("user == @user")["item"])
     expected_hits = [int(i) in held_out for i in candidates.items[row, :10]]
     assert list(shown["hit"]) == expected_hits
@@ -70,7 +71,12 @@ def check_recommendations(at, core):
 
 def check_audit(at, core):
     _, _, _, summary = core
-    gap = summary.gap("gender", "ndcg@10")
+    # the page opens on the single attribute whose NDCG groups differ most (smallest ratio)
+    singles = summary.gaps[(summary.gaps["metric"] == "ndcg@10")
+                           & ~summary.gaps["attribute"].str.contains("&")]
+    attr = singles.loc[singles["ratio"].idxmin(), "attribute"]
+    assert at.selectbox(key=keys.widget("audit", "attr")).value == attr == "region"
+    gap = summary.gap(attr, "ndcg@10")
     cards = _cards(at)
     assert cards["Difference"] == f"{gap['difference']:.3f}"
     assert cards["Ratio"] == f"{gap['ratio']:.2f}"
