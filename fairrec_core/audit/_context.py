@@ -23,6 +23,7 @@ from fairrec_core.audit._items import item_attributes
 from fairrec_core.audit._parity import (
     parity_summary,
     parity_tables,
+    recommended_parity,
     slot_counts,
     user_value_counts,
 )
@@ -36,7 +37,6 @@ from fairrec_core.metrics import (
     average_precision,
     calibration_kl,
     category_matrix,
-    coverage,
     gini,
     history_distribution,
     hit_rate,
@@ -51,6 +51,7 @@ from fairrec_core.metrics import (
     precision,
     recall,
     reciprocal_rank,
+    relevance_bitset,
     relevance_keys,
 )
 from fairrec_core.ranking import PAD_ITEM, RankedLists
@@ -103,6 +104,7 @@ class AuditContext:
         self.n_items = train.n_items
         # relevance
         self.test_keys = relevance_keys(test)
+        self.test_bits = relevance_bitset(self.test_keys, self.n_users * self.n_items)
         self.n_test = test.user_counts
         # popularity (from training)
         self.item_counts = train.item_counts.astype(np.int64)
@@ -156,7 +158,7 @@ class AuditContext:
             raise DataError(f"audit: lists name user indices outside 0..{self.n_users - 1}")
         if items.size and (items.min() < PAD_ITEM or items.max() >= self.n_items):
             raise DataError(f"audit: lists name item indices outside 0..{self.n_items - 1}")
-        if len(np.unique(users)) != len(users):
+        if len(users) and np.bincount(users, minlength=self.n_users).max() > 1:
             raise DataError("audit: a user has more than one list")
         top = lists.top(self.k)
         if top.depth < self.k:  # short lists: pad to k so that precision divides by k
@@ -171,7 +173,7 @@ class AuditContext:
     def _metric_matrix(self, top: RankedLists) -> np.ndarray:
         """float64 ``[n_listed, len(USER_METRICS)]`` for lists already cut to k."""
         users, items = top.users, top.items
-        hits = lookup_hits(users, items, self.test_keys, self.n_items)
+        hits = lookup_hits(users, items, self.test_keys, self.n_items, self.test_bits)
         n_rel = self.n_test[users]
         q = list_distribution(items, self.item_categories)
         columns = (
@@ -206,8 +208,8 @@ class AuditContext:
     # ---- fast summary -------------------------------------------------------------------------
     def _catalogue(self, top: RankedLists) -> tuple[np.ndarray, dict]:
         exposure = item_exposure(top.items, self.n_items)
-        return exposure, {
-            f"coverage@{self.k}": coverage(top.items, self.n_items),
+        return exposure, {  # every listed item has exposure > 0: coverage from exposure
+            f"coverage@{self.k}": float((exposure > 0).sum() / self.n_items),
             f"gini_exposure@{self.k}": gini(exposure),
         }
 
@@ -258,6 +260,8 @@ class AuditContext:
             n_evaluated=int((self.n_test[top.users] > 0).sum()),
             min_group_size=self.min_group_size,
             notes=tuple(self._notes(top, sizes, index)),
+            parity=recommended_parity(index, sizes >= self.min_group_size, top.items,
+                                      self.item_attributes),
         )
 
     # ---- full audit ---------------------------------------------------------------------------
@@ -339,12 +343,12 @@ class AuditContext:
 
     def _parity(self, top: RankedLists, index: GroupIndex, big: np.ndarray):
         by_value, per_value, js = [], [], []
-        for attr, hist in zip(self.item_attributes, self.history_values, strict=True):
-            rec = slot_counts(top.items, attr.codes, attr.n_values)
-            hist_listed = hist[top.users]
-            for g, cols in index.group_slices():
-                if g.is_intersection:
-                    continue
+        counts = [(slot_counts(top.items, attr.codes, attr.n_values), hist[top.users])
+                  for attr, hist in zip(self.item_attributes, self.history_values, strict=True)]
+        for g, cols in index.group_slices():
+            if g.is_intersection:
+                continue
+            for attr, (rec, hist_listed) in zip(self.item_attributes, counts, strict=True):
                 a, b, c = parity_tables(g, cols, index.indicator, rec, hist_listed, attr,
                                         big[cols])
                 by_value.append(a)

@@ -102,3 +102,45 @@ def parity_summary(per_value: pd.DataFrame) -> pd.DataFrame:
     return g.agg(difference=("difference", "max"), ratio=("ratio", "min"),
                  history_difference=("history_difference", "max"),
                  history_ratio=("history_ratio", "min")).reset_index()
+
+
+def recommended_parity(index, big: np.ndarray, items: np.ndarray, attributes) -> pd.DataFrame:
+    """The fast path: per single-attribute grouping and item attribute, ``difference`` (largest
+    per-value max - min share of recommended slots across compared groups), ``ratio`` (smallest
+    per-value min / max) and ``value`` (where the difference is largest).
+
+    All item attributes at once: slots are counted per group and item (one bincount), then summed
+    into every attribute's values by one sparse product; each group's slots sum to the same
+    total in every attribute."""
+    sizes = [a.n_values for a in attributes]
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    width = int(starts[-1])
+    n_items = len(attributes[0].codes) if attributes else 0
+    codes = np.stack([a.codes for a in attributes], axis=1) + starts[:-1]  # [n_items, n_attrs]
+    item_values = sp.csr_matrix(  # item x (every attribute's values side by side), 0/1
+        (np.ones(codes.size), codes.ravel(), np.arange(0, codes.size + 1, len(attributes))),
+        shape=(n_items, width))
+    valid = items != PAD_ITEM
+    slot_user = np.nonzero(valid)[0]
+    slot_item = items[valid]
+    rows = []
+    for j, (g, cols) in enumerate(index.group_slices()):
+        if g.is_intersection:
+            continue
+        group = index.columns[slot_user, j] - cols.start
+        per_item = np.bincount(group * n_items + slot_item, minlength=g.n_groups * n_items)
+        counts = np.asarray(item_values.T @ per_item.reshape(g.n_groups, n_items).T).T
+        slots = np.bincount(group, minlength=g.n_groups).astype(np.float64)
+        ok = big[cols] & (slots > 0)
+        if ok.sum() < 2:
+            rows += [(g.attribute, a.name, np.nan, np.nan, None) for a in attributes]
+            continue
+        share = counts[ok] / slots[ok, None]
+        hi, lo = share.max(axis=0), share.min(axis=0)
+        diff, rat = hi - lo, ratio(lo, hi)
+        for a, s, e in zip(attributes, starts[:-1], starts[1:], strict=True):
+            worst = int(np.argmax(diff[s:e]))
+            rows.append((g.attribute, a.name, float(diff[s + worst]), float(np.nanmin(rat[s:e])),
+                         a.values[worst]))
+    return pd.DataFrame(rows, columns=["attribute", "item_attribute", "difference", "ratio",
+                                       "value"])

@@ -20,6 +20,9 @@ class AuditSummary:
       users of the group, ``n`` of them with a value of the metric).
     - ``gaps``: ``attribute, metric, difference, ratio, flag, max_group, min_group, n_groups``
       over groups with at least ``min_group_size`` listed users.
+    - ``parity``: ``attribute, item_attribute, difference, ratio, value``: demographic parity of
+      the recommended slots per single attribute and item attribute (the largest per-value
+      max - min share across groups, the smallest min / max, and the value with the largest).
     """
 
     k: int
@@ -31,6 +34,7 @@ class AuditSummary:
     n_evaluated: int
     min_group_size: int
     notes: tuple[str, ...]
+    parity: pd.DataFrame
 
     @property
     def attributes(self) -> list[str]:

@@ -14,7 +14,14 @@ from fairrec_core.metrics._calibration import (
 from fairrec_core.metrics._divergence import js_divergence
 from fairrec_core.metrics._diversity import intra_list_diversity
 from fairrec_core.metrics._exposure import coverage, gini, item_exposure, lorenz_curve
-from fairrec_core.metrics._hits import hit_matrix, lookup_hits, n_relevant, ndcg, relevance_keys
+from fairrec_core.metrics._hits import (
+    hit_matrix,
+    lookup_hits,
+    n_relevant,
+    ndcg,
+    relevance_bitset,
+    relevance_keys,
+)
 from fairrec_core.metrics._popularity import (
     HEAD_SHARE,
     POPULARITY_BANDS,
@@ -58,6 +65,7 @@ __all__ = [
     "position_discount",
     "precision",
     "recall",
+    "relevance_bitset",
     "reciprocal_rank",
     "relevance_keys",
 ]

@@ -16,14 +16,34 @@ def relevance_keys(test) -> np.ndarray:
     return np.sort(users * test.n_items + inter["item"].to_numpy(np.int64))
 
 
-def lookup_hits(users: np.ndarray, items: np.ndarray, keys: np.ndarray, n_items: int) -> np.ndarray:
-    """``hits[r, j]``: is ``(users[r], items[r, j])`` among the sorted ``keys``? Padding is never
-    a hit."""
+#: Above this many (user, item) cells the relevance bitset is not built (sorted keys instead).
+MAX_BITSET_CELLS = 1 << 28
+
+
+def relevance_bitset(keys: np.ndarray, n_cells: int) -> np.ndarray | None:
+    """A packed bitset of the ``keys`` over ``n_cells`` cells (``n_cells / 8`` bytes; ML-1M:
+    2.8 MB), or None when ``n_cells`` exceeds :data:`MAX_BITSET_CELLS`. Looking pairs up in it is
+    several times faster than searching the sorted keys."""
+    if n_cells > MAX_BITSET_CELLS:
+        return None
+    bits = np.zeros(n_cells, dtype=bool)
+    bits[keys] = True
+    return np.packbits(bits, bitorder="little")
+
+
+def lookup_hits(users: np.ndarray, items: np.ndarray, keys: np.ndarray, n_items: int,
+                bitset: np.ndarray | None = None) -> np.ndarray:
+    """``hits[r, j]``: is ``(users[r], items[r, j])`` among the sorted ``keys`` (or set in their
+    :func:`relevance_bitset`)? Padding is never a hit."""
+    pad = items == PAD_ITEM
+    query = users[:, None] * n_items + np.where(pad, 0, items)
+    if bitset is not None:
+        found = (bitset[query >> 3] >> (query & 7).astype(np.uint8)) & 1
+        return found.astype(bool) & ~pad
     if not len(keys):
         return np.zeros(items.shape, dtype=bool)
-    query = users[:, None] * n_items + np.where(items == PAD_ITEM, 0, items)
     pos = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-    return (keys[pos] == query) & (items != PAD_ITEM)
+    return (keys[pos] == query) & ~pad
 
 
 def hit_matrix(lists: RankedLists, test) -> np.ndarray:

@@ -147,6 +147,14 @@ def test_intervals_hold_the_means_and_are_reproducible(ctx, shop_lists, result):
     s = ctx.summarize(shop_lists)
     pd.testing.assert_series_equal(s.overall, result.overall)
     pd.testing.assert_frame_equal(s.gaps, result.gaps.drop(columns="p_value"))
+    full = result.parity_gaps.set_index(["attribute", "item_attribute"])
+    fast = s.parity.set_index(["attribute", "item_attribute"])
+    assert list(fast.index) == list(full.index)
+    np.testing.assert_allclose(fast["difference"], full["difference"])
+    np.testing.assert_allclose(fast["ratio"], full["ratio"])
+    values = result.parity_values.set_index(["attribute", "item_attribute", "value"])["difference"]
+    for (attr, item_attr), row in fast.iterrows():
+        assert values.loc[(attr, item_attr, row["value"])] == pytest.approx(row["difference"])
 
 
 def test_to_dict_is_the_metrics_json(result):
