@@ -11,6 +11,7 @@ st.markdown(TAGLINE)
 
 cur = workspace.current()  # first visit: demo shop + EASE, trained behind a progress bar
 ds, ms, k = cur.ds, cur.ms, cur.k
+workspace.require_groups(cur.ds)
 lists, res, label = services.assessed(cur)
 st.markdown(f"**Assessing** {label} on **{ds.data.name}** ({ds.data.n_users:,} users, "
             f"{ds.data.n_items:,} items) — {ds.split_label}.")

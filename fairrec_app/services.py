@@ -198,10 +198,26 @@ def split_key(train: Dataset, test: Dataset) -> str:
 
 @st.cache_resource(show_spinner="Preparing the audit…", max_entries=8)
 def audit_context(key: str, k: int, _train: Dataset, _test: Dataset):
-    """The audit's precomputation for a split at cutoff ``k`` (``key`` = :func:`split_key`)."""
+    """The audit's precomputation for a split at cutoff ``k`` (``key`` = :func:`split_key`), over
+    :func:`audit_groups`."""
     from fairrec_core.audit import AuditContext
 
-    return AuditContext(_train, _test, k=k)
+    return AuditContext(_train, _test, k=k, groups=audit_groups(_train))
+
+
+#: At most this many user attributes are audited (their pairwise intersections too).
+MAX_AUDITED_ATTRIBUTES = 4
+
+
+def audit_groups(data: Dataset) -> list[str]:
+    """gender, age group and region where present, then the data's other groupable user
+    attributes (e.g. occupation, or any column of an uploaded users file)."""
+    from fairrec_core.audit import DEFAULT_GROUPS
+
+    present = data.user_attributes
+    ordered = [a for a in DEFAULT_GROUPS if a in present] + [a for a in present
+                                                             if a not in DEFAULT_GROUPS]
+    return ordered[:MAX_AUDITED_ATTRIBUTES]
 
 
 def context_for(ds, k: int):

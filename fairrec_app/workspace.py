@@ -186,3 +186,14 @@ def current(*, sidebar_reranking: bool = True) -> Current:
             status += f"  \n**Re-ranking** · {rr.label}"
         st.caption(status)
     return Current(ds, ms, rr)
+
+
+def require_groups(ds: DataState) -> None:
+    """Stop the page with an explanation when the data has no user attributes to group by."""
+    if services.audit_groups(ds.data):
+        return
+    st.warning(f"{ds.data.name} has no user attributes (such as gender, age or region), so there "
+               "are no groups to compare. Upload a users file with the interactions on the Data "
+               "page to assess fairness across groups.", icon=":material/group_off:")
+    st.page_link("pages/1_Data.py", label="Open Data", icon=":material/database:")
+    st.stop()

@@ -97,7 +97,9 @@ if ms.model is not None:
 default = [label for label in choices if label == ms.choice.label or label.startswith("popularity(")]
 picked = st.multiselect("Models", list(choices), default=default[:2],
                         key=keys.widget("models", "compare"))
-if picked:
+if picked and not services.audit_groups(ds.data):
+    st.info("This data has no user attributes: the comparison needs groups.", icon=":material/info:")
+elif picked:
     ctx = services.context_for(ds, cur.k)
     summaries = {}
     for label in picked:

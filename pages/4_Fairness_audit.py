@@ -15,6 +15,7 @@ layout.page("Fairness audit", ":material/balance:",
             "chose before, and how exposure is spread over the catalogue.")
 cur = workspace.current()
 ds, k = cur.ds, cur.k
+workspace.require_groups(cur.ds)
 use_reranked = True
 if cur.reranking.active:
     use_reranked = st.toggle(f"Assess the re-ranked lists ({cur.reranking.label})", value=True,

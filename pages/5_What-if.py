@@ -16,6 +16,7 @@ layout.page("What-if", ":material/tune:",
             "rescored, so every setting shows at once.")
 cur = workspace.current(sidebar_reranking=False)
 ds, ms, k = cur.ds, cur.ms, cur.k
+workspace.require_groups(cur.ds)
 ctx = services.context_for(ds, k)
 before = services.model_summary(ms.key, k, ctx, ms.candidates)
 if ds.imported is not None and ds.imported.score_source == "ranks":

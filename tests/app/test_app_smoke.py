@@ -121,3 +121,19 @@ def test_two_sessions_are_independent():
     assert [s.name for s in a.session_state[keys.WHATIF_CHAIN].active] == ["mmr"]
     assert b.session_state[keys.WHATIF_CHAIN].active == ()
     assert _cards(a)["NDCG@10"] != _cards(b)["NDCG@10"]
+
+
+@pytest.mark.parametrize("path", list(CHECKS))
+def test_pages_on_data_without_user_attributes(path):
+    """Interactions only (no users file): no groups to compare — the pages say so, no crash."""
+    from fairrec_app.sources import CsvUpload, DataSource
+
+    rng = np.random.default_rng(0)
+    rows = [f"c{u},p{rng.integers(0, 60)}" for u in range(120) for _ in range(12)]
+    raw = ("user_id,item_id\n" + "\n".join(rows)).encode()
+    source = DataSource.csv_files(CsvUpload("interactions.csv", raw))
+    at = open_page(None if path == "app.py" else path, state={keys.DATA_SOURCE: source})
+    assert_ok(at)
+    if path in ("app.py", "pages/4_Fairness_audit.py", "pages/5_What-if.py"):
+        [warning] = [w.value for w in at.warning]
+        assert "no user attributes" in warning
