@@ -72,9 +72,10 @@ def permutation_pvalues(values: np.ndarray, index, eligible_size: np.ndarray, *,
         return np.full(obs_gap.shape, np.nan), np.full(obs_rest_stat.shape, np.nan)
     n_gap = np.zeros(obs_gap.shape)
     n_rest = np.zeros(obs_rest_stat.shape)
-    codes = index.columns.astype(np.int64)  # [n, groupings]
+    codes = index.columns.astype(np.int32)  # [n, groupings]; int32 keeps scipy from re-checking
     width = codes.shape[1]
-    base = np.arange(n, dtype=np.int64)
+    base = np.arange(n, dtype=np.int32)
+    ones = np.ones(n * BLOCK * width)
     compared_user = eligible_size[codes]  # [n, groupings]: in a group large enough to compare
     partial = [j for j in range(width) if not compared_user[:, j].all()]
     members_of = {j: np.flatnonzero(compared_user[:, j]) for j in partial}
@@ -87,9 +88,10 @@ def permutation_pvalues(values: np.ndarray, index, eligible_size: np.ndarray, *,
             order = perm[inside[perm]].reshape(b, len(members))  # members in shuffled order
             labels[members, :, j] = codes[order, j].T
             labels[~inside, :, j] = codes[~inside, j][:, None]
-        rows = labels + (np.arange(b, dtype=np.int64) * c)[None, :, None]
+        labels += (np.arange(b, dtype=np.int32) * c)[None, :, None]  # row of (shuffle, group)
         shuffle = sp.csc_matrix(
-            (np.ones(rows.size), rows.ravel(), np.arange(0, rows.size + 1, b * width)),
+            (ones[:labels.size], labels.ravel(),
+             np.arange(0, labels.size + 1, b * width, dtype=np.int32)),
             shape=(b * c, n),
         )
         sums, counts = split(np.asarray(shuffle @ y).reshape(b, c, -1))

@@ -140,3 +140,17 @@ def test_js_divergence_bounds():
 
 def test_position_discount():
     assert M.position_discount(3) == pytest.approx([1.0, 1 / math.log2(3), 0.5])
+
+
+def test_bitset_lookup_equals_sorted_key_lookup():
+    rng = np.random.default_rng(3)
+    n_users, n_items = 50, 70
+    keys = np.unique(rng.integers(0, n_users * n_items, size=600))
+    users = rng.permutation(n_users)[:40]
+    items = rng.integers(-1, n_items, size=(40, 12))
+    bits = M.relevance_bitset(keys, n_users * n_items)
+    expected = np.array([[u * n_items + i in set(keys.tolist()) and i >= 0 for i in row]
+                         for u, row in zip(users, items, strict=True)])
+    assert (M.lookup_hits(users, items, keys, n_items, bits) == expected).all()
+    assert (M.lookup_hits(users, items, keys, n_items) == expected).all()
+    assert M.relevance_bitset(keys, M._hits.MAX_BITSET_CELLS + 1) is None
