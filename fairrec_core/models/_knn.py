@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from fairrec_core.models._base import CHUNK_CELLS
+from fairrec_core.models._base import CHUNK_CELLS, top_k
 
 
 def neighbour_table(
@@ -14,7 +14,7 @@ def neighbour_table(
     """For each row of ``x`` (binary CSR), its ``neighbors`` most similar other rows by cosine
     shrunk towards zero, ``a.b / (|a| |b| + shrink)``: ``(indices int32 [n, k], weights
     float32 [n, k])`` best first; rows without enough positive neighbours are padded with
-    weight 0 (index 0)."""
+    weight 0 (index 0). Ties go to the lower index."""
     n = x.shape[0]
     k = min(int(neighbors), n - 1)
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel()).astype(np.float32)
@@ -29,11 +29,7 @@ def neighbour_table(
         dots = (x[rows] @ xt).toarray().astype(np.float32)
         sims = dots / (norms[rows][:, None] * norms[None, :] + np.float32(shrink) + 1e-12)
         sims[np.arange(len(rows)), rows] = -np.inf  # never your own neighbour
-        part = np.argpartition(sims, n - k, axis=1)[:, n - k :]
-        vals = np.take_along_axis(sims, part, axis=1)
-        order = np.lexsort((part, -vals), axis=1)
-        part = np.take_along_axis(part, order, axis=1)
-        vals = np.take_along_axis(vals, order, axis=1)
+        part, vals = top_k(sims, k)
         keep = vals > 0
         indices[rows] = np.where(keep, part, 0)
         weights[rows] = np.where(keep, vals, 0.0)

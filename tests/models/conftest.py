@@ -15,3 +15,13 @@ def small_shop():
 @pytest.fixture(scope="session")
 def small_split(small_shop):
     return split_dataset(small_shop, method="random", test_size=0.2, seed=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_thread():
+    """Tests train tiny models, where thread start-up costs more than it saves (and pytest-xdist
+    already runs two workers)."""
+    from fairrec_core.models import limit_threads
+
+    with limit_threads(1):
+        yield
