@@ -21,6 +21,7 @@ from fairrec_core.audit._gaps import (
 from fairrec_core.audit._groups import GroupIndex, user_groupings
 from fairrec_core.audit._items import item_attributes
 from fairrec_core.audit._parity import (
+    PARITY_COLUMNS,
     parity_summary,
     parity_tables,
     recommended_parity,
@@ -354,9 +355,8 @@ class AuditContext:
                 by_value.append(a)
                 per_value.append(b)
                 js.append(c)
-        if not by_value:
-            empty = pd.DataFrame()
-            return empty, empty, empty, empty
+        if not by_value:  # no single-attribute grouping: empty tables with their columns
+            return tuple(pd.DataFrame(columns=list(cols)) for cols in PARITY_COLUMNS)
         per_value = pd.concat(per_value, ignore_index=True)
         return (pd.concat(by_value, ignore_index=True), per_value, parity_summary(per_value),
                 pd.concat(js, ignore_index=True))

@@ -7,6 +7,7 @@ import operator
 import re
 from dataclasses import dataclass
 
+from fairrec_core.audit._groups import INTERSECTION
 from fairrec_core.errors import DataError
 
 #: Gap statistics a condition can name.
@@ -56,6 +57,9 @@ class FailCondition:
             return FailCondition(self.spec, self.attribute, f"{name}@{k}", self.statistic,
                                  self.op, self.threshold)
         if self.metric in item_attributes:
+            if INTERSECTION in self.attribute:
+                raise DataError(f"--fail-on {self.spec!r}: parity is computed for single "
+                                "attributes, not intersections")
             if self.statistic == "p_value":
                 raise DataError(f"--fail-on {self.spec!r}: parity has a difference and a ratio, "
                                 "no p-value")

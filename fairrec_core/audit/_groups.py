@@ -108,7 +108,7 @@ class GroupIndex:
             columns[:, j] = g.codes[users] + offsets[j]
         width = columns.shape[1]
         indicator = sp.csr_matrix(
-            (np.ones(n * width), columns.ravel(), np.arange(0, n * width + 1, width)),
+            (np.ones(n * width), columns.ravel(), np.arange(n + 1) * width),
             shape=(n, int(offsets[-1])),
         )
         return cls(tuple(groupings), offsets, columns, indicator)

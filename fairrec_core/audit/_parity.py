@@ -18,6 +18,17 @@ from fairrec_core.audit._gaps import ratio
 from fairrec_core.metrics import js_divergence
 from fairrec_core.ranking import PAD_ITEM
 
+#: Columns of the four parity tables: by group and value, by value, summary, JS divergence.
+PARITY_COLUMNS = (
+    ("attribute", "item_attribute", "group", "value", "recommended_share", "history_share",
+     "bias_disparity"),
+    ("attribute", "item_attribute", "value", "recommended_overall", "history_overall",
+     "difference", "ratio", "history_difference", "history_ratio"),
+    ("attribute", "item_attribute", "difference", "ratio", "history_difference", "history_ratio"),
+    ("attribute", "item_attribute", "group", "js_divergence", "history_js_divergence",
+     "compared"),
+)
+
 
 def user_value_counts(train, codes: np.ndarray, n_values: int) -> sp.csr_matrix:
     """``[n_users, n_values]``: each user's training interactions per attribute value."""

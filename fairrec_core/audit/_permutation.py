@@ -68,7 +68,7 @@ def permutation_pvalues(values: np.ndarray, index, eligible_size: np.ndarray, *,
     obs_means, obs_rest = _means(obs_sums, obs_counts, total_sums, total_counts)
     ok_obs = eligible_size[:, None] & (obs_counts > 0)
     obs_gap, obs_rest_stat = _stats(obs_means, ok_obs, index, obs_rest)
-    if n_permutations <= 0 or n == 0:
+    if n_permutations <= 0 or n == 0 or index.n_columns == 0:
         return np.full(obs_gap.shape, np.nan), np.full(obs_rest_stat.shape, np.nan)
     n_gap = np.zeros(obs_gap.shape)
     n_rest = np.zeros(obs_rest_stat.shape)
@@ -91,7 +91,7 @@ def permutation_pvalues(values: np.ndarray, index, eligible_size: np.ndarray, *,
         labels += (np.arange(b, dtype=np.int32) * c)[None, :, None]  # row of (shuffle, group)
         shuffle = sp.csc_matrix(
             (ones[:labels.size], labels.ravel(),
-             np.arange(0, labels.size + 1, b * width, dtype=np.int32)),
+             np.arange(n + 1, dtype=np.int32) * (b * width)),
             shape=(b * c, n),
         )
         sums, counts = split(np.asarray(shuffle @ y).reshape(b, c, -1))

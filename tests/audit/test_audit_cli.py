@@ -113,6 +113,10 @@ def test_fail_on_exits_3_when_exceeded(tmp_path, capsys):
         (["--recommendations", "recs.csv"], "--recommendations needs --test"),
         (["--load", "/nonexistent/model"], "params.json is missing"),
         (["--model", "popularity", "--k", "0"], "--k must be at least 1"),
+        (["--model", "popularity", "--fail-on", "gender & region:category:difference>0.1"],
+         "parity is computed for single attributes, not intersections"),
+        (["--model", "popularity", "--fail-on", "gender:category:p_value<0.1"],
+         "parity has a difference and a ratio, no p-value"),
     ],
 )
 def test_errors_are_one_line(tmp_path, capsys, args, message):

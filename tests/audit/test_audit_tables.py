@@ -12,6 +12,7 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 
 from fairrec_core.audit import AuditContext
+from fairrec_core.ranking import RankedLists
 
 K = 10
 
@@ -181,3 +182,17 @@ def test_to_dict_is_the_metrics_json(result):
     assert len(lorenz["item_share"]) == 101 and lorenz["exposure_share"][-1] == pytest.approx(1)
     assert set(d["popularity"]["delta_gap"]["gender"]) == {"F", "M", "U"}
     assert math.isfinite(d["popularity"]["overall"]["delta_gap"])
+
+
+def test_no_groups_and_no_lists(shop_split, shop_lists, result):
+    ctx = AuditContext(shop_split.train, shop_split.test, k=K, groups=[])
+    bare = ctx.audit(shop_lists, n_bootstrap=20, n_permutations=20)
+    pd.testing.assert_series_equal(bare.overall, result.overall)  # groups change no overall figure
+    assert bare.groups.empty and bare.gaps.empty and bare.parity.empty
+    assert list(bare.parity_gaps.columns) == list(result.parity_gaps.columns)
+    json.dumps(bare.to_dict(), allow_nan=False)
+    empty = RankedLists(np.zeros(0, dtype=np.int64), np.zeros((0, K), dtype=np.int64),
+                        np.zeros((0, K)))
+    s = AuditContext(shop_split.train, shop_split.test, k=K).summarize(empty)
+    assert s.overall[f"coverage@{K}"] == 0 and np.isnan(s.overall[f"ndcg@{K}"])
+    assert (s.groups["n_users"] == 0).all()
