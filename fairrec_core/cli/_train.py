@@ -46,9 +46,9 @@ def add_parser(sub) -> None:
 class ProgressBar:
     """One line on stderr redrawn per step on a terminal, one line per step otherwise."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty()
 
     def __call__(self, p: Progress) -> None:
         filled = int(BAR_WIDTH * p.step / max(1, p.total))
