@@ -15,22 +15,37 @@ def before_after(before, after, attribute: str) -> pd.DataFrame:
     """Long table ``metric, column, before, after, delta, better`` for every metric: one row per
     group mean of ``attribute`` and one each for its ``gap`` (max − min) and ``ratio``.
     ``better`` is True/False when the change goes the good/bad way, None when unchanged or when
-    neither direction is better."""
-    rows = []
-    for metric in before.metrics:
-        b = before.group_table(attribute, metric).set_index("group")["mean"]
-        a = after.group_table(attribute, metric).set_index("group")["mean"]
-        higher = glossary.info(metric).higher_is_better
-        for group in b.index:
-            rows.append((metric, str(group), b[group], a.get(group, np.nan), higher))
-        bg, ag = before.gap(attribute, metric), after.gap(attribute, metric)
-        rows.append((metric, "gap", bg["difference"], ag["difference"], False))
-        rows.append((metric, "ratio", bg["ratio"], ag["ratio"], True))
-    frame = pd.DataFrame(rows, columns=["metric", "column", "before", "after", "higher"])
+    neither direction is better. Vectorised (it runs on every slider move)."""
+    keys = ["metric", "group"]
+    b = before.groups.loc[before.groups["attribute"] == attribute, [*keys, "mean"]]
+    a = after.groups.loc[after.groups["attribute"] == attribute, [*keys, "mean"]]
+    groups = b.merge(a, on=keys, how="left", suffixes=("_b", "_a"), sort=False)
+    gb = before.gaps.loc[before.gaps["attribute"] == attribute, ["metric", "difference", "ratio"]]
+    ga = after.gaps.loc[after.gaps["attribute"] == attribute, ["metric", "difference", "ratio"]]
+    gaps = gb.merge(ga, on="metric", how="left", suffixes=("_b", "_a"), sort=False)
+    higher = {m: glossary.info(m).higher_is_better for m in before.metrics}
+    order = list(dict.fromkeys(b["group"].astype(str)))
+    columns = [*order, "gap", "ratio"]
+    frame = pd.concat([
+        pd.DataFrame({"metric": groups["metric"], "column": groups["group"].astype(str),
+                      "before": groups["mean_b"], "after": groups["mean_a"],
+                      "higher": groups["metric"].map(higher)}),
+        pd.DataFrame({"metric": gaps["metric"], "column": "gap", "before": gaps["difference_b"],
+                      "after": gaps["difference_a"], "higher": False}),
+        pd.DataFrame({"metric": gaps["metric"], "column": "ratio", "before": gaps["ratio_b"],
+                      "after": gaps["ratio_a"], "higher": True}),
+    ], ignore_index=True)
+    rank_m = {m: i for i, m in enumerate(before.metrics)}
+    rank_c = {c: i for i, c in enumerate(columns)}
+    frame = frame.iloc[np.lexsort((frame["column"].map(rank_c), frame["metric"].map(rank_m)))]
+    frame = frame.reset_index(drop=True)
     frame["delta"] = frame["after"] - frame["before"]
-    moved = frame["delta"].abs() > 1e-12
-    better = np.where(frame["higher"].isna() | ~moved, None,
-                      np.where(frame["higher"].astype(bool), frame["delta"] > 0, frame["delta"] < 0))
+    moved = (frame["delta"].abs() > 1e-12).to_numpy()
+    up = frame["higher"].to_numpy(dtype=object)
+    better = np.full(len(frame), None, dtype=object)
+    defined = moved & np.array([h is not None and h == h for h in up])
+    better[defined] = np.where(up[defined].astype(bool), frame["delta"].to_numpy()[defined] > 0,
+                               frame["delta"].to_numpy()[defined] < 0)
     frame["better"] = better
     return frame.drop(columns="higher")
 
