@@ -203,3 +203,42 @@ def test_bpr_loss_falls_and_orders_a_seen_item_above_unseen():
     auc = [np.mean(full[u][x[u] > 0][:, None] > full[u][x[u] == 0][None, :])
            for u in range(x.shape[0]) if 0 < x[u].sum() < x.shape[1]]
     assert np.mean(auc) > 0.85
+
+
+def gendered_board():
+    """Women have even items, men odd items; the last 10 users (5 F, 5 M) have no interactions."""
+    rows = []
+    n_active = N_USERS
+    genders = np.where(np.arange(N_USERS + 10) % 2 == 0, "F", "M")
+    for u in range(n_active):
+        for i in range(N_ITEMS):
+            if u % 2 == i % 2 and (u + i) % 5 != 0:
+                rows.append((f"u{u:03d}", f"i{i:03d}", 1.0, u * 1000 + i))
+    inter = pd.DataFrame(rows, columns=["user_id", "item_id", "value", "timestamp"])
+    users = pd.DataFrame({"user_id": [f"u{u:03d}" for u in range(N_USERS + 10)], "gender": genders})
+    items = pd.DataFrame({"item_id": [f"i{i:03d}" for i in range(N_ITEMS)]})
+    return build_dataset("gendered board", inter, users=users, items=items)
+
+
+def test_twotower_serves_users_without_history_by_their_features():
+    data = gendered_board()
+    model = MODELS["twotower"](
+        dim=8, epochs=40, lr=0.01, weight_decay=0.0, validation=0.0, batch_size=256,
+        id_dropout=0.5,
+    ).fit(data)
+    assert model.user_features_used_ == ("gender",)
+    assert model.item_features_used_ == ()  # the items have no category, brand or price band
+    cold = np.flatnonzero(data.user_counts == 0)
+    assert len(cold) == 10
+    items, _ = model.recommend(cold, 5)
+    user_half = (data.users["gender"].to_numpy()[cold] == "M").astype(int)
+    item_half = half(data, data.item_vocab.lookup(items.ravel())).reshape(items.shape)
+    assert (item_half == user_half[:, None]).all()
+
+
+def test_twotower_without_any_side_features(board):
+    data, _ = tiny()
+    model = MODELS["twotower"](dim=4, epochs=2, validation=0.0).fit(data)
+    assert model.user_features_used_ == () and model.item_features_used_ == ()
+    items, scores = model.recommend(np.arange(data.n_users), 3)
+    assert np.isfinite(scores).all() and (items >= 0).all()
