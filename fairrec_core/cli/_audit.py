@@ -75,43 +75,6 @@ class _Progress:
                   flush=True)
 
 
-def parse_params(pairs, cls) -> dict:
-    """``["l2=200", ...]`` -> keyword arguments for ``cls``, each value converted to the type of
-    the parameter's default (int, float, bool, str; JSON for lists)."""
-    defaults = {n: p.default for n, p in inspect.signature(cls.__init__).parameters.items()
-                if n != "self"}
-    params = {}
-    for pair in pairs:
-        key, eq, text = pair.partition("=")
-        key, text = key.strip(), text.strip()
-        if not eq or not key:
-            raise DataError(f"--param {pair!r}: expected KEY=VALUE")
-        if key not in defaults:
-            raise DataError(f"--param {pair!r}: {cls.__name__} has no parameter {key!r}; "
-                            f"expected one of {', '.join(defaults)}")
-        params[key] = _convert(text, defaults[key], pair)
-    return params
-
-
-def _convert(text: str, default, pair: str):
-    try:
-        if isinstance(default, bool):
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError
-            return text.lower() in ("true", "1", "yes")
-        if isinstance(default, int):
-            return int(text)
-        if isinstance(default, float):
-            return float(text)
-        if isinstance(default, str):
-            return text
-        return json.loads(text)
-    except (ValueError, json.JSONDecodeError):
-        if default is None:
-            return text
-        raise DataError(f"--param {pair!r}: expected a {type(default).__name__}") from None
-
-
 def _read(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -121,7 +84,7 @@ def _read(path: str) -> bytes:
 
 def _lists_from_model(args, data, say):
     from fairrec_core.data import split_dataset
-    from fairrec_core.models import MODELS, load_model, top_n
+    from fairrec_core.models import MODELS, load_model, parse_params, top_n
 
     split = split_dataset(data, method=args.split, test_size=args.test_size, seed=args.seed)
     train, test = split.train, split.test
@@ -137,7 +100,7 @@ def _lists_from_model(args, data, say):
         if name not in MODELS:
             raise DataError(f"--model {args.model!r}: unknown model; available: {', '.join(MODELS)}")
         cls = MODELS[name]
-        params = parse_params(args.param, cls)
+        params = parse_params(cls, args.param)
         if "random_state" in inspect.signature(cls.__init__).parameters:
             params.setdefault("random_state", args.seed)
         model = cls(**params)

@@ -100,8 +100,8 @@ def test_fail_on_exits_3_when_exceeded(tmp_path, capsys):
     ("args", "message"),
     [
         (["--model", "nope"], "--model 'nope': unknown model; available: popularity"),
-        (["--model", "ease", "--param", "l2=lots"], "--param 'l2=lots': expected a float"),
-        (["--model", "ease", "--param", "depth=3"], "EASE has no parameter 'depth'"),
+        (["--model", "ease", "--param", "l2=lots"], "parameter l2='lots': expected a number"),
+        (["--model", "ease", "--param", "depth=3"], "unknown parameter 'depth'"),
         (["--model", "popularity", "--groups", "gender,income"],
          "unknown user attribute 'income'"),
         (["--model", "popularity", "--fail-on", "gender:ndcg"], "--fail-on 'gender:ndcg': expected"),
