@@ -69,6 +69,8 @@ def bench(name: str, data, repeat: int, audit_target: float, fast_target: float 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 when a target is missed (default: report only)")
     args = parser.parse_args(argv)
     print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} (other processes slow "
           "these figures down)")
@@ -78,7 +80,8 @@ def main(argv=None) -> int:
     else:
         print(f"ML-100K not found at {ML100K}: skipped")
     ok &= bench("ML-1M-size synthetic", load_dataset(ML1M_SIZE), args.repeat, 1.5, 0.040)
-    return 0 if ok else 1
+    print("all targets met" if ok else "some targets NOT MET (see above)")
+    return 1 if args.strict and not ok else 0
 
 
 if __name__ == "__main__":
