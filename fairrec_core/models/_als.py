@@ -15,7 +15,13 @@ import scipy.sparse as sp
 
 from fairrec_core.errors import ModelError
 from fairrec_core.models._base import CHUNK_CELLS, Progress, Recommender, binary_matrix
-from fairrec_core.models._validation import EarlyStopping, check_fraction, holdout, validation_ndcg
+from fairrec_core.models._validation import (
+    EarlyStopping,
+    check_fraction,
+    holdout,
+    report_stop,
+    validation_ndcg,
+)
 
 
 def _positive_int(name: str, key: str, value) -> None:
@@ -149,6 +155,7 @@ class ALS(Recommender):
         if val is not None:
             self._set_state(best)
             self.iterations_ = stopper.best_epoch + 1
+            report_stop(progress, stopper, it, total, "iteration")
             full = binary_matrix(train)
             self._alternate(full, full.T.tocsr())  # the held-out interactions count too
 

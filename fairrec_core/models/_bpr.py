@@ -13,7 +13,13 @@ from fairrec_core.models._torch import (
     sample_negatives,
     seeded,
 )
-from fairrec_core.models._validation import EarlyStopping, check_fraction, holdout, validation_ndcg
+from fairrec_core.models._validation import (
+    EarlyStopping,
+    check_fraction,
+    holdout,
+    report_stop,
+    validation_ndcg,
+)
 
 
 class BPR(Recommender):
@@ -113,6 +119,7 @@ class BPR(Recommender):
             for a, v in zip(self._arrays, best, strict=True):
                 setattr(self, a, v)
             self.epochs_ = stopper.best_epoch
+            report_stop(progress, stopper, epoch, total, "epoch")
 
     def _take(self, params) -> None:
         user_emb, item_emb, item_bias = (p.detach().numpy().copy() for p in params)

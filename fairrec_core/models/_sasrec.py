@@ -21,6 +21,7 @@ from fairrec_core.models._validation import (
     EarlyStopping,
     check_fraction,
     holdout_last,
+    report_stop,
     validation_ndcg,
 )
 
@@ -175,6 +176,7 @@ class SASRec(Recommender):
         if val is not None:
             net.load_state_dict(best)
             self.epochs_ = stopper.best_epoch
+            report_stop(progress, stopper, epoch, total, "epoch")
         self._take(net, train.user_sequences())
         self.module_ = net.eval()
 

@@ -20,7 +20,13 @@ from fairrec_core.models._torch import (
     seeded,
     softmax_loss,
 )
-from fairrec_core.models._validation import EarlyStopping, check_fraction, holdout, validation_ndcg
+from fairrec_core.models._validation import (
+    EarlyStopping,
+    check_fraction,
+    holdout,
+    report_stop,
+    validation_ndcg,
+)
 
 
 def _tower_class():
@@ -177,6 +183,7 @@ class TwoTower(Recommender):
         if val is not None:
             net.load_state_dict(best)
             self.epochs_ = stopper.best_epoch
+            report_stop(progress, stopper, epoch, total, "epoch")
         self._take(net, train.user_counts == 0)
         self.module_ = net.eval()
 

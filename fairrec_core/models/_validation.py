@@ -114,3 +114,12 @@ def holdout_last(train, fraction: float, seed: int):
         train.with_interactions(inter[~is_val]),
         train.with_interactions(inter[is_val]),
     )
+
+
+def report_stop(progress, stopper: EarlyStopping, last: int, total: int, unit: str) -> None:
+    """Tell the progress callback that training ended before ``total`` (bar to 100%)."""
+    if progress is not None and last < total:
+        from fairrec_core.models._base import Progress
+
+        progress(Progress(total, total, None, float(stopper.best),
+                          f"stopped early after {unit} {last}; kept {unit} {stopper.best_epoch}"))

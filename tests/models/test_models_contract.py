@@ -156,6 +156,23 @@ def test_progress_reports_steps_up_to_total(name, small_split):
     assert all(0 <= e.step <= e.total for e in events)
     assert all(e.loss is None or np.isfinite(e.loss) for e in events)
     assert all(e.val_ndcg is None or 0.0 <= e.val_ndcg <= 1.0 for e in events)
+    assert events[-1].step == events[-1].total  # a progress bar always ends full
+
+
+@pytest.mark.parametrize("name", ["als", "bpr", "twotower", "sasrec"])
+def test_early_stopping_keeps_the_best_validation_epoch(name, small_split):
+    events: list[Progress] = []
+    epochs_key = "iterations" if name == "als" else "epochs"
+    params = {**FAST_PARAMS[name], epochs_key: 12, "patience": 1, "validation": 0.2}
+    model = MODELS[name](**params).fit(small_split.train, progress=events.append)
+    per_epoch = [e for e in events if "stopped early" not in e.message]
+    kept = getattr(model, f"{epochs_key}_")
+    best = max(range(len(per_epoch)), key=lambda j: (per_epoch[j].val_ndcg, -j)) + 1
+    # ALS adds one final alternation over all interactions after the best one
+    assert kept == (best + 1 if name == "als" else best)
+    if len(per_epoch) < 12:  # stopped early: one epoch without a gain (patience 1)
+        assert per_epoch[-1].val_ndcg <= per_epoch[-2].val_ndcg
+        assert events[-1].message.startswith("stopped early") and events[-1].step == 12
 
 
 @pytest.mark.parametrize("name", NAMES)
