@@ -135,7 +135,7 @@ def reranker_controls(step, cls, data, *, disabled: bool = False):
     ss = st.session_state
     on_key = keys.widget("whatif", step.name, "on")
     ss.setdefault(on_key, step.enabled)
-    enabled = st.toggle(f"**{step.name}**", key=on_key, help=_first_line(cls.__doc__))
+    enabled = st.toggle(f"**{step.name}**", key=on_key, help=_paragraph(cls.__doc__))
     st.caption(_first_line(cls.__doc__))
     params = dict(step.params)
     for spec in cls.PARAMS.values():
@@ -169,5 +169,12 @@ def reranker_controls(step, cls, data, *, disabled: bool = False):
     return step.__class__(step.name, enabled, step.params_json).with_params(params)
 
 
-def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().split("\n")[0]
+def _first_line(doc: str | None, limit: int = 150) -> str:
+    """The first sentence of a docstring's first paragraph (at most ``limit`` characters)."""
+    para = " ".join((doc or "").strip().split("\n\n")[0].split()).replace("``", "")
+    sentence = para.split(". ")[0].rstrip(".") + "."
+    return sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _paragraph(doc: str | None) -> str:
+    return " ".join((doc or "").strip().split("\n\n")[0].split()).replace("``", "")

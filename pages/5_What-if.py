@@ -61,7 +61,7 @@ def what_if() -> None:
                         help="A user attribute, or the intersection of two.")
     long = compare.before_after(before, after, attr)
     text, colour = compare.wide(long)
-    st.dataframe(text.style.apply(lambda _: colour, axis=None), height=35 * (len(text) + 1) + 10)
+    st.dataframe(text.style.apply(lambda _: colour, axis=None), height=36 * (len(text) + 1) + 24)
     st.caption("Cells read before → after. Green: the change goes the good way for that metric "
                "(for gap: smaller; for ratio: closer to 1); red: the bad way. "
                "Hover a metric in the cards above for what it measures.")
