@@ -81,6 +81,7 @@ def server(request, tmp_path):
         log.close()
 
     request.addfinalizer(stop)
+    request.node.server_log = log_path  # shown by _diagnose when a check fails
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -147,11 +148,23 @@ def _no_exception(page) -> None:
     assert boxes.count() == 0, boxes.first.inner_text()
 
 
+def _diagnose(request, page, name: str) -> str:
+    """Save what the browser showed and return the server log's tail, for a failure message."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    if page is not None:
+        page.screenshot(path=str(SHOTS / f"{name}-failure.png"))
+    log = getattr(request.node, "server_log", None)
+    return log.read_text()[-3000:] if log and log.exists() else ""
+
+
 @pytest.mark.parametrize("path", list(PAGES), ids=[PAGES[p][0] for p in PAGES])
-def test_page_by_url_on_fresh_server(server, browser, path):
+def test_page_by_url_on_fresh_server(server, browser, path, request):
     name, must_show = PAGES[path]
-    page = _open(browser, f"{server}/{path}", must_show)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
     try:
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        page.get_by_text(must_show).first.wait_for(timeout=90_000)
+        _settle(page)
         _no_exception(page)
         if path in CHART_PAGES:
             plots = page.locator(".js-plotly-plot")
@@ -163,6 +176,8 @@ def test_page_by_url_on_fresh_server(server, browser, path):
             DOCS_SHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(DOCS_SHOT), full_page=False)
         _full_shot(page, SHOTS / f"{name}.png")
+    except Exception as exc:
+        raise AssertionError(f"{name}: {exc}\n--- server log ---\n{_diagnose(request, page, name)}") from exc
     finally:
         page.close()
 
