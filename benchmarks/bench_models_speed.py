@@ -52,7 +52,8 @@ def table(title: str, train, names, train_targets, top10_target) -> None:
     for name in names:
         fit_s, top_s, model = measure(name, train)
         epochs = getattr(model, "epochs_", getattr(model, "iterations_", None))
-        note = f" ({epochs} epochs kept)" if epochs is not None else ""
+        unit = "iterations" if hasattr(model, "iterations_") else "epochs"
+        note = f" (kept {epochs} {unit})" if epochs is not None else ""
         target = train_targets(name)
         top_note = verdict(top_s, top10_target) if top10_target else ""
         print(f"{name:<11} {fit_s:>8.2f} {top_s:>13.3f}  {verdict(fit_s, target)}"

@@ -82,6 +82,7 @@ class Recommender:
         if train.n_interactions == 0:
             raise ModelError(f"{self.name}: the training data has no interactions")
         self._check_params()
+        vars(self).pop("fingerprint_", None)  # a failed re-fit leaves the model unfitted
         self.n_users_ = int(train.n_users)
         self.n_items_ = int(train.n_items)
         seen = binary_matrix(train)
