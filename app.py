@@ -3,8 +3,9 @@ each page bootstraps the session itself, so a page opened by its URL works on a 
 
 import streamlit as st
 
-from fairrec_app import charts, findings, glossary, layout, services, workspace
+from fairrec_app import findings, layout, services, workspace
 from fairrec_app.layout import TAGLINE
+from fairrec_core import charts, glossary
 
 layout.page("fairrec", ":material/balance:", "Fairness audits for recommender systems")
 st.markdown(TAGLINE)

@@ -7,17 +7,16 @@
 - :mod:`~fairrec_app.workspace` — the session's current data/model/re-ranking; every page's start.
 - :mod:`~fairrec_app.layout` — page frame, menu, error box.
 - :mod:`~fairrec_app.widgets` — downloads, metric cards, re-ranker controls.
-- :mod:`~fairrec_app.charts` — plotly figures (no Streamlit).
-- :mod:`~fairrec_app.glossary` — what each metric measures and which direction is better.
 - :mod:`~fairrec_app.data_views` — summary tables of a dataset (no Streamlit).
+
+The pure plotly figures and the metric glossary live in :mod:`fairrec_core.charts` and
+:mod:`fairrec_core.glossary` (the HTML report uses them too).
 
 Imports go one way: pages -> fairrec_app -> fairrec_core.
 """
 
 __all__ = [
-    "charts",
     "data_views",
-    "glossary",
     "keys",
     "layout",
     "services",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fairrec_app import glossary
+from fairrec_core import glossary
 
 GOOD, BAD = "background-color: #d3f9d8", "background-color: #ffe3e3"
 

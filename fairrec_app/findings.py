@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fairrec_app import glossary
+from fairrec_core import glossary
 
 
 @dataclass(frozen=True)

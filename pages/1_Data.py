@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from fairrec_app import charts, keys, layout, services, widgets, workspace
+from fairrec_app import keys, layout, services, widgets, workspace
 from fairrec_app.settings import EvalSettings
 from fairrec_app.sources import (
     CSV_FIELDS,
@@ -13,6 +13,7 @@ from fairrec_app.sources import (
     csv_columns,
     guess_mapping,
 )
+from fairrec_core import charts
 from fairrec_core.data import SPLIT_METHODS, SyntheticSpec
 
 layout.page("Data", ":material/database:",

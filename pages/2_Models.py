@@ -6,9 +6,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import charts, glossary, keys, layout, services, widgets, workspace
+from fairrec_app import keys, layout, services, widgets, workspace
 from fairrec_app.settings import ModelChoice
 from fairrec_app.sources import ImportedUpload
+from fairrec_core import charts, glossary
 from fairrec_core.errors import ModelError
 from fairrec_core.models import MODELS, list_saved_models, save_model
 

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import glossary, keys, layout, services, user_views, widgets, workspace
+from fairrec_app import keys, layout, services, user_views, widgets, workspace
+from fairrec_core import glossary
 
 layout.page("Recommendations", ":material/format_list_numbered:",
             "Look at single users: what they did, what the model recommends them and why, and "

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import charts, findings, glossary, keys, layout, services, widgets, workspace
+from fairrec_app import findings, keys, layout, services, widgets, workspace
 from fairrec_app.widgets import jsonable
+from fairrec_core import charts, glossary
 
 layout.page("Fairness audit", ":material/balance:",
             "Every metric per user group with 95% bootstrap intervals, gaps with permutation "

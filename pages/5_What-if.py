@@ -3,8 +3,9 @@ once — before → after — with the trade-off curve and the current setting m
 
 import streamlit as st
 
-from fairrec_app import charts, compare, glossary, keys, layout, services, widgets, workspace
+from fairrec_app import compare, keys, layout, services, widgets, workspace
 from fairrec_app.settings import DEFAULT_CANDIDATES, Reranking
+from fairrec_core import charts, glossary
 from fairrec_core.reranking import RERANKERS
 
 #: Overall figures shown as cards (the rest are in the table).

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fairrec_app import compare, glossary
+from fairrec_app import compare
+from fairrec_core import glossary
 from fairrec_core.audit import AuditContext
 from fairrec_core.models import Popularity, top_n
 from fairrec_core.reranking import PopularityXQuADReranker
