@@ -2,8 +2,8 @@
 
 The generative model is documented in ``data/README.md``. In short, each user picks items by a
 score made of a shared taste factor model, a global item popularity (long tail), and, scaled by
-``bias``, (a) category preferences that depend on gender and age, (b) a penalty on small sellers'
-items, and (c) sparser histories in one region. With ``bias=0`` group membership carries no signal.
+``bias``, (a) category preferences that depend on gender and age, (b) noisier (less predictable)
+choices by F users, (c) a penalty on small sellers' items, and (d) sparser histories in one region. With ``bias=0`` group membership carries no signal.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ GENDER_AFFINITY = {
 #: Planted affinity by age (young -> old), linearly interpolated over 18..75.
 YOUNG_AFFINITY = (0.6, 0.6, 0.3, -0.4, 0.4, 0.5, -0.3, -0.2, -0.8, 0.1, -0.6, 0.0)
 OLD_AFFINITY = (-0.6, -0.5, -0.2, 0.6, -0.4, -0.3, 0.7, 0.5, 0.9, 0.0, 0.8, 0.1)
+#: Planted: F users' choices carry more noise (Gumbel scale 1 + F_NOISE * bias), so they are
+#: less predictable from shared tastes and popularity -> a lower accuracy for F.
+F_NOISE = 0.25
 REGIONS = ("North", "South", "East", "West", "Central", "Islands")
 REGION_SHARE = (0.22, 0.22, 0.18, 0.18, 0.12, 0.08)
 #: The region with sparser histories (activity times 1 - 0.6 * bias).
@@ -123,12 +126,14 @@ def generate_shop(spec: SyntheticSpec = SyntheticSpec(), *, name: str | None = N
         n_per[cand] += step
         diff -= step * len(cand)
 
+    noise = np.where(gender == "F", 1.0 + F_NOISE * b, 1.0).astype(np.float32)
     users_out, items_out = [], []
     chunk = max(1, 4_000_000 // n_i)
     for lo in range(0, n_u, chunk):
         hi = min(n_u, lo + chunk)
         s = u_f[lo:hi] @ i_f.T * 3.0 + pop + user_cat[lo:hi][:, category]
-        s += rng.gumbel(size=s.shape).astype(np.float32)  # Gumbel top-k = sampling w/o replacement
+        # Gumbel top-k = sampling without replacement; planted: F users' choices are noisier
+        s += rng.gumbel(size=s.shape).astype(np.float32) * noise[lo:hi, None]
         k = n_per[lo:hi]
         kth = -np.partition(-s, k.max() - 1, axis=1)[:, : k.max()]
         kth.sort(axis=1)
