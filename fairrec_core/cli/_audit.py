@@ -1,5 +1,6 @@
 """``audit``: train (or load) a model, or import another system's lists, optionally re-rank, assess
-every group and write ``metrics.json``, ``recommendations.csv`` and ``test.csv``."""
+every group and write ``metrics.json``, ``recommendations.csv``, ``test.csv``, ``users.csv`` (per-user
+metrics), ``groups.csv`` (per-group table) and, with ``--report``, ``report.html``."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ def add_parser(sub) -> None:
                    help="permutation-test shuffles (default 1000)")
     p.add_argument("--fail-on", action="append", default=[], metavar="ATTR:METRIC:STAT>X",
                    help=f"exit with status {EXIT_GATE} when met, repeatable: {GATE_HELP}")
+    p.add_argument("--report", action="store_true",
+                   help="also write report.html: a self-contained report that opens offline")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run_audit)
@@ -167,11 +170,14 @@ def run_audit(args) -> int:
     attributes = [g.attribute for g in ctx.groupings]
     gates = [g.resolve(args.k, USER_METRICS, item_attrs, attributes) for g in gates]
     lists = candidates.top(args.k)
+    rerank_effect = None
     if rerankers:
         chain = _chain(rerankers)
         say(f"re-ranking: {' -> '.join(args.rerank)}")
         chain.fit(train, candidates)
         lists = chain.rerank(candidates, args.k)
+        if args.report:
+            rerank_effect = _rerank_effect(ctx, candidates.top(args.k), lists)
     say(f"auditing at k={args.k}: {args.bootstrap} bootstrap resamples, "
         f"{args.permutations} permutations, groups {', '.join(attributes) or 'none'}")
     result = ctx.audit(lists, n_bootstrap=args.bootstrap, n_permutations=args.permutations,
@@ -198,12 +204,30 @@ def run_audit(args) -> int:
     pd.DataFrame({"user_id": test.user_vocab.lookup(t["user"].to_numpy()),
                   "item_id": test.item_vocab.lookup(t["item"].to_numpy())}).to_csv(
         out / "test.csv", index=False)
-    say(f"wrote metrics.json, recommendations.csv and test.csv to {out}")
+    result.users.drop(columns=["user"]).to_csv(out / "users.csv", index=False)
+    result.groups.to_csv(out / "groups.csv", index=False)
+    written = "metrics.json, recommendations.csv, test.csv, users.csv, groups.csv"
+    if args.report:
+        from fairrec_core.report import render_report
+
+        page = render_report(result, title=f"fairrec audit: {source['model']} on {data.name}",
+                             dataset_summary=data.describe(), settings=metrics["settings"],
+                             rerank_effect=rerank_effect)
+        (out / "report.html").write_text(page, encoding="utf-8")
+        written += ", report.html"
+    say(f"wrote {written} to {out}")
     _print_summary(result, verdicts)
     failed = [v for v in verdicts if v["failed"]]
     for v in failed:
         print(f"fail-on: {v['condition']} (value {v['value']:.4g})", file=sys.stderr)
     return EXIT_GATE if failed else 0
+
+
+def _rerank_effect(ctx, before, after) -> pd.DataFrame:
+    """Overall figures of the model's own top-k and of the re-ranked lists (``summarize``)."""
+    a, b = ctx.summarize(before).overall, ctx.summarize(after).overall
+    return pd.DataFrame({"metric": list(b.index), "before": a.reindex(b.index).to_numpy(),
+                         "after": b.to_numpy()})
 
 
 def _parse_rerankers(specs):

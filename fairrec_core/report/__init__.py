@@ -1,0 +1,8 @@
+"""The self-contained HTML report of an audit (``audit --report`` and the app's download):
+one file, plotly.js embedded once, every figure interactive, numbers to 4 decimals as in
+``metrics.json``, and a methods section."""
+
+from fairrec_core.report._methods import METHODS_HTML
+from fairrec_core.report._render import CHART_METRICS, fmt, render_report
+
+__all__ = ["CHART_METRICS", "METHODS_HTML", "fmt", "render_report"]

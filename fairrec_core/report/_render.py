@@ -1,0 +1,294 @@
+"""One self-contained HTML report of an audit: tables with every figure to 4 decimals (the values
+of ``metrics.json``) and interactive plotly charts, plotly.js embedded once, no network needed."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from fairrec_core import charts, glossary
+from fairrec_core.audit import FOUR_FIFTHS, INTERSECTION, AuditResult
+from fairrec_core.report._methods import METHODS_HTML
+
+#: Per-group bar charts (with intervals) are drawn for these metrics, where audited.
+CHART_METRICS = ("ndcg", "recall", "aplt", "calibration_kl")
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#212529;line-height:1.45}
+h1{margin-bottom:.2em}h2{border-bottom:2px solid #dee2e6;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.9em}
+th,td{border:1px solid #dee2e6;padding:.25em .6em;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#f1f3f5}tr.flag td{background:#fff3bf}
+.note{color:#495057;font-size:.9em}.figure{margin:.5em 0 1.5em}
+dt{font-weight:600;margin-top:.4em}
+"""
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def fmt(value) -> str:
+    """A number as the report writes it: 4 decimals (``metrics.json`` values match this), ``—``
+    for a missing value, integers as they are."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return _e(value)
+    if math.isnan(x) or math.isinf(x):
+        return "—"
+    return f"{x:.4f}"
+
+
+def _table(frame: pd.DataFrame, *, flag: pd.Series | None = None) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    rows = []
+    for i, (_, row) in enumerate(frame.iterrows()):
+        cells = []
+        for v in row:
+            if isinstance(v, str):
+                cells.append(f"<td>{_e(v)}</td>")
+            else:
+                cells.append(f'<td class="num">{fmt(_py(v))}</td>')
+        cls = ' class="flag"' if flag is not None and bool(flag.iloc[i]) else ""
+        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _py(v):
+    """numpy scalars -> Python (so integers print as integers)."""
+    if hasattr(v, "item"):
+        v = v.item()
+    return v
+
+
+def _ci(mean, lo, hi) -> str:
+    return f"{fmt(mean)} [{fmt(lo)}, {fmt(hi)}]"
+
+
+class _Figures:
+    """Collects figures as ``<div>`` snippets (no plotly.js in them)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, fig: go.Figure) -> str:
+        self.n += 1
+        div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"figure-{self.n}",
+                          config={"displaylogo": False, "responsive": True})
+        return f'<div class="figure">{div}</div>'
+
+
+def render_report(result: AuditResult, *, title: str, dataset_summary: dict, settings: dict,
+                  rerank_effect: pd.DataFrame | None = None) -> str:
+    """The audit as one HTML document (str) that opens offline.
+
+    ``dataset_summary`` is :meth:`Dataset.describe`; ``settings`` the run's settings (model or
+    ``"imported lists"``, split, re-ranking, resampling...); ``rerank_effect`` (``metric, before,
+    after``) the overall figures of the model's lists and of the re-ranked ones, when a re-ranker
+    is active.
+    """
+    figure = _Figures()
+    sections = [
+        ("Dataset", _dataset(dataset_summary)),
+        ("Model and settings", _settings(result, settings)),
+        ("Overall metrics", _overall(result)),
+        ("Metrics per group", _groups(result, figure)),
+        ("Gaps between groups", _gaps(result)),
+        ("What is recommended to each group (parity)", _parity(result, figure)),
+        ("Item exposure", _exposure(result, figure)),
+        ("Popularity bias", _popularity(result, figure)),
+        ("Re-ranking", _rerank(settings, rerank_effect)),
+        ("Methods", METHODS_HTML),
+    ]
+    toc = "".join(f'<li><a href="#s{i}">{_e(name)}</a></li>' for i, (name, _) in enumerate(sections))
+    body = "".join(f'<section id="s{i}"><h2>{_e(name)}</h2>{content}</section>'
+                   for i, (name, content) in enumerate(sections))
+    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in result.notes)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{_e(title)}</title><style>{_CSS}</style>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
+        f"<h1>{_e(title)}</h1><p class=\"note\">fairrec audit at k = {result.k}: "
+        f"{result.n_users:,} users listed, {result.n_evaluated:,} with held-out items; "
+        f"{figure.n} interactive charts.</p>{notes}<ol>{toc}</ol>{body}</body></html>\n"
+    )
+
+
+# ---- sections ---------------------------------------------------------------------------------
+def _dataset(summary: dict) -> str:
+    keys = [("name", "Name"), ("users", "Users"), ("items", "Items"),
+            ("interactions", "Interactions"), ("density", "Density")]
+    rows = pd.DataFrame([(label, summary[k]) for k, label in keys if k in summary],
+                        columns=["", "value"])
+    out = [_table(rows.astype({"value": object}))]
+    for attr, groups in summary.get("groups", {}).items():
+        frame = pd.DataFrame([(g, v["users"], v["interactions"]) for g, v in groups.items()],
+                             columns=[attr, "users", "interactions"])
+        out.append(f"<h3>By {_e(attr)}</h3>{_table(frame)}")
+    return "".join(out)
+
+
+def _settings(result: AuditResult, settings: dict) -> str:
+    model = settings.get("model", "imported lists")
+    rows = [("Lists", str(model)), ("Cutoff k", result.k),
+            ("Bootstrap resamples", result.n_bootstrap),
+            ("Permutation shuffles", result.n_permutations),
+            ("Confidence level", result.level), ("Minimum group size", result.min_group_size)]
+    shown = {"model", "n_bootstrap", "n_permutations", "confidence_level", "min_group_size"}
+    for key, value in settings.items():
+        if key in shown:
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        rows.append((key, text))
+    frame = pd.DataFrame(rows, columns=["setting", "value"]).astype({"value": object})
+    return f"<p>Assessed: <b>{_e(model)}</b>.</p>{_table(frame)}"
+
+
+def _overall(result: AuditResult) -> str:
+    ci = result.overall_ci.set_index("metric")
+    rows = []
+    for metric, value in result.overall.items():
+        lo, hi = (ci.loc[metric, "ci_lo"], ci.loc[metric, "ci_hi"]) if metric in ci.index else (
+            None, None)
+        rows.append((metric, glossary.label(metric), value, lo, hi,
+                     glossary.info(metric).direction))
+    frame = pd.DataFrame(rows, columns=["metric", "name", "value", "95% low", "95% high",
+                                        "direction"])
+    return _table(frame)
+
+
+def _groups(result: AuditResult, figure: _Figures) -> str:
+    out = [f"<p>Group means with {result.level:.0%} bootstrap intervals, as "
+           "<i>mean [low, high]</i>.</p>"]
+    metrics = list(dict.fromkeys(result.groups["metric"]))
+    for attr in result.attributes:
+        rows = result.groups[result.groups["attribute"] == attr]
+        groups = list(dict.fromkeys(rows["group"]))
+        table = pd.DataFrame({attr: groups})
+        sizes = rows.drop_duplicates("group").set_index("group")["n_users"]
+        table["users"] = [int(sizes[g]) for g in groups]
+        for m in metrics:
+            one = rows[rows["metric"] == m].set_index("group")
+            table[glossary.label(m)] = [
+                _ci(one.loc[g, "mean"], one.loc[g, "ci_lo"], one.loc[g, "ci_hi"])
+                if g in one.index else "—" for g in groups]
+        out.append(f"<h3>{_e(attr)}</h3>{_table(table)}")
+        if INTERSECTION in attr:
+            continue
+        for name in CHART_METRICS:
+            metric = f"{name}@{result.k}"
+            if metric not in metrics:
+                continue
+            frame = result.group_table(attr, metric)
+            out.append(figure(charts.bars_with_ci(frame, glossary.label(metric),
+                                                  overall=result.overall.get(metric))))
+    return "".join(out)
+
+
+def _gaps(result: AuditResult) -> str:
+    g = result.gaps
+    frame = pd.DataFrame({
+        "attribute": g["attribute"].astype(str), "metric": g["metric"].map(glossary.label),
+        "highest": g["max_group"].fillna("").astype(str),
+        "lowest": g["min_group"].fillna("").astype(str),
+        "difference": g["difference"], "ratio": g["ratio"], "p-value": g["p_value"],
+        "four-fifths": ["below 4/5" if f else "ok" for f in g["flag"]],
+    })
+    return (f"<p>Difference = highest − lowest group mean; ratio = lowest / highest (below "
+            f"{FOUR_FIFTHS:g} breaks the four-fifths rule, highlighted); p-value of a permutation "
+            f"test of the difference ({result.n_permutations} shuffles).</p>"
+            + _table(frame, flag=g["flag"].reset_index(drop=True)))
+
+
+def _parity(result: AuditResult, figure: _Figures) -> str:
+    pg = result.parity_gaps
+    out = ["<p>Share of recommended slots per item value and user group, next to the same share "
+           "in the groups' training histories. Largest gaps per grouping:</p>",
+           _table(pd.DataFrame({
+               "attribute": pg["attribute"].astype(str),
+               "item attribute": pg["item_attribute"].astype(str),
+               "difference": pg["difference"], "ratio": pg["ratio"],
+               "history difference": pg["history_difference"],
+               "history ratio": pg["history_ratio"]}))]
+    if not result.item_attributes:
+        return "".join(out)
+    item_attr = result.item_attributes[0]
+    singles = [a for a in result.attributes if INTERSECTION not in a]
+    for attr in singles:
+        try:
+            rec = result.parity_table(attr, item_attr, "recommended_share")
+            hist = result.parity_table(attr, item_attr, "history_share")
+        except Exception:  # noqa: BLE001 - a grouping without a parity table is left out
+            continue
+        zmax = float(max(rec.max().max(), hist.max().max()))
+        out.append(f"<h3>{_e(attr)} × {_e(item_attr)}</h3>")
+        out.append(figure(charts.heatmap(rec, f"Recommended: {item_attr} share by {attr}",
+                                         zmax=zmax)))
+        out.append(figure(charts.heatmap(hist, f"History: {item_attr} share by {attr}",
+                                         zmax=zmax)))
+    return "".join(out)
+
+
+def _exposure(result: AuditResult, figure: _Figures) -> str:
+    k = result.k
+    out = [f"<p>Exposure Gini@{k}: <b>{fmt(result.overall.get(f'gini_exposure@{k}'))}</b>; "
+           f"coverage@{k}: <b>{fmt(result.overall.get(f'coverage@{k}'))}</b> "
+           "(position weights 1/log2(1 + rank)).</p>",
+           figure(charts.lorenz({"lists": result.lorenz}))]
+    for item_attr in result.item_attributes:
+        rows = result.exposure[result.exposure["item_attribute"] == item_attr]
+        frame = rows.drop(columns=["item_attribute"]).astype({"value": str})
+        out.append(f"<h3>{_e(item_attr)}</h3>{_table(frame)}")
+        out.append(figure(charts.grouped_bars(
+            frame, "value", {"catalogue_share": "catalogue", "relevant_share": "relevant",
+                             "exposure_share": "exposure"},
+            f"Exposure by {item_attr}", percent=True)))
+    return "".join(out)
+
+
+def _popularity(result: AuditResult, figure: _Figures) -> str:
+    p = result.popularity
+    head = ", ".join(f"{_e(k)} {fmt(v) if not isinstance(v, str) else _e(v)}"
+                     for k, v in result.head.items())
+    out = ["<p>Average popularity of the items in each group's profiles and in its lists; "
+           "ΔGAP = (recommended − profile) / profile: the popularity lift the lists add "
+           f"(Abdollahpouri et al. 2019). Head: {head}.</p>"]
+    frame = p.astype({"attribute": str, "group": str})
+    out.append(_table(frame))
+    for attr in [a for a in result.attributes if INTERSECTION not in a]:
+        rows = frame[frame["attribute"] == attr]
+        if rows.empty:
+            continue
+        out.append(figure(charts.grouped_bars(
+            rows, "group", {"profile_popularity": "profile", "recommended_popularity":
+                            "recommended"}, f"Popularity of profiles and lists by {attr}")))
+    return "".join(out)
+
+
+def _rerank(settings: dict, effect: pd.DataFrame | None) -> str:
+    chain = settings.get("rerank") or []
+    if not chain:
+        return "<p>No re-ranking: the lists are assessed as given.</p>"
+    out = [f"<p>Active re-ranking: <b>{_e(' → '.join(map(str, chain)))}</b>.</p>"]
+    if effect is not None and len(effect):
+        frame = effect.copy()
+        frame["change"] = frame["after"] - frame["before"]
+        frame.insert(1, "name", frame["metric"].map(glossary.label))
+        frame["metric"] = frame["metric"].astype(str)
+        out.append("<p>Overall figures before → after re-ranking:</p>" + _table(
+            frame[["metric", "name", "before", "after", "change"]]))
+    return "".join(out)
