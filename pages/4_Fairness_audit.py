@@ -178,7 +178,7 @@ st.caption("Box: middle half of the users; line: median; dashed: mean. Many user
 
 st.divider()
 st.markdown("**Downloads**")
-c1, c2, c3 = st.columns([1, 1, 4])
+c1, c2, c3, c4 = st.columns([1, 1, 1, 3])
 c1.download_button("metrics.json", lambda: json.dumps(res.to_dict(), indent=2,
                                                       default=jsonable).encode(),
                    "metrics.json", "application/json", icon=":material/download:",
@@ -189,3 +189,28 @@ c2.download_button("Per-user metrics (CSV)", lambda: res.users.to_csv(index=Fals
 c3.download_button("Recommendations (CSV)", lambda: lists.to_frame(ds.data).to_csv(index=False).encode(),
                    "recommendations.csv", "text/csv", icon=":material/download:",
                    on_click="ignore", key="audit.dl.recs")
+
+
+def _report() -> bytes:
+    """The self-contained HTML report of what this page shows (same as ``audit --report``)."""
+    from fairrec_core.report import render_report
+
+    effect = None
+    reranked = cur.reranking.active and use_reranked
+    if reranked:
+        ctx = services.context_for(ds, k)
+        before, after = ctx.summarize(cur.ms.candidates.top(k)).overall, ctx.summarize(lists).overall
+        effect = pd.DataFrame({"metric": list(after.index),
+                               "before": before.reindex(after.index).to_numpy(),
+                               "after": after.to_numpy()})
+    settings = {"model": label, "data": ds.data.name, "split": ds.split_label,
+                "rerank": [cur.reranking.label] if reranked else []}
+    return render_report(res, title=f"fairrec audit: {label} on {ds.data.name}",
+                         dataset_summary=ds.data.describe(), settings=settings,
+                         rerank_effect=effect).encode("utf-8")
+
+
+c4.download_button("Report (HTML)", _report, "report.html", "text/html",
+                   icon=":material/download:", on_click="ignore", key="audit.dl.report",
+                   help="One self-contained file that opens offline: every table and chart of "
+                        "the audit, the re-ranking's effect and the methods.")
