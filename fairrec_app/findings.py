@@ -1,8 +1,6 @@
 """Headline findings of an audit in plain words, for the home page (pure; no Streamlit).
 
-``gap_interval`` bootstraps the difference between two groups' means (resampling users within
-each group); the audit engine gives intervals for group means and p-values for gaps, not an
-interval for the gap itself, so it is computed here from the per-user values.
+The gap's interval and p-value come from the audit engine (``AuditResult.gaps``).
 """
 
 from __future__ import annotations
@@ -23,23 +21,6 @@ class Finding:
     significant: bool  # p < 0.05
 
 
-def gap_interval(high: np.ndarray, low: np.ndarray, *, n_resamples: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of ``mean(high) - mean(low)``; each resample draws each
-    group's users with replacement (NaNs — users without a value — are left out first)."""
-    high = np.asarray(high, dtype=np.float64)
-    low = np.asarray(low, dtype=np.float64)
-    high, low = high[~np.isnan(high)], low[~np.isnan(low)]
-    if not len(high) or not len(low):
-        return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    diffs = (high[rng.integers(0, len(high), (n_resamples, len(high)))].mean(axis=1)
-             - low[rng.integers(0, len(low), (n_resamples, len(low)))].mean(axis=1))
-    tail = (1 - level) / 2 * 100
-    lo, hi = np.percentile(diffs, [tail, 100 - tail])
-    return float(lo), float(hi)
-
-
 def p_text(p: float) -> str:
     if p is None or np.isnan(p):
         return "p n/a"
@@ -51,12 +32,9 @@ def headline(result, attribute: str, metric: str) -> Finding | None:
     gap = result.gap(attribute, metric)
     if not gap["max_group"] or not gap["min_group"] or np.isnan(gap["difference"]):
         return None
-    name = metric.partition("@")[0]
-    labels = result.users[attribute].astype(str).to_numpy()
-    values = result.users[name].to_numpy(dtype=np.float64)
     means = result.group_table(attribute, metric).set_index("group")["mean"]
     hi, lo = str(gap["max_group"]), str(gap["min_group"])
-    ci = gap_interval(values[labels == hi], values[labels == lo])
+    ci = (gap["ci_lo"], gap["ci_hi"])
     text = (f"{glossary.label(metric)}: {lo} {means[lo]:.2f} vs {hi} {means[hi]:.2f}, "
             f"gap {gap['difference']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}], {p_text(gap['p_value'])}")
     return Finding(attribute, metric, text, bool(gap["flag"]), bool(gap["p_value"] < 0.05))

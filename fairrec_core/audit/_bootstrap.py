@@ -102,14 +102,29 @@ def _fill(out, weights, y, columns, m, which) -> None:
 
 
 def bootstrap_intervals(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
-                        n_resamples: int, rng: np.random.Generator, level: float = 0.95):
+                        n_resamples: int, rng: np.random.Generator, level: float = 0.95,
+                        pairs: tuple[np.ndarray, np.ndarray] | None = None):
     """``(lo, hi)``, each ``[n_columns, n_metrics]``: percentile ``level`` intervals of every group
-    mean (NaN with no resamples, or no values)."""
+    mean (NaN with no resamples, or no values).
+
+    With ``pairs = (high, low)`` (``[n_pairs, n_metrics]`` group columns, -1 for none) it also
+    returns ``(diff_lo, diff_hi)``, each ``[n_pairs, n_metrics]``: intervals of the difference
+    ``mean(high) - mean(low)`` from the same resamples (the interval of a gap)."""
     m = values.shape[1]
+    n_pairs = 0 if pairs is None else len(pairs[0])
     if n_resamples <= 0 or len(values) == 0:
         nan = np.full((n_columns, m), np.nan)
-        return nan, nan.copy()
+        out = (nan, nan.copy())
+        return out if pairs is None else out + (np.full((n_pairs, m), np.nan),) * 2
     reps = bootstrap_means(values, columns, n_columns, n_resamples=n_resamples, rng=rng)
     tail = (1.0 - level) / 2.0
     lo, hi = percentile_rows(reps, [tail, 1.0 - tail])
-    return lo, hi
+    if pairs is None:
+        return lo, hi
+    high, low = pairs
+    cols = np.arange(m)
+    valid = (high >= 0) & (low >= 0)
+    diff = reps[:, np.maximum(high, 0), cols] - reps[:, np.maximum(low, 0), cols]
+    diff[:, ~valid] = np.nan
+    d_lo, d_hi = percentile_rows(diff, [tail, 1.0 - tail])
+    return lo, hi, d_lo, d_hi

@@ -17,6 +17,7 @@ from fairrec_core.audit._gaps import (
     group_frame,
     group_means,
     ratio,
+    spread,
 )
 from fairrec_core.audit._groups import GroupIndex, user_groupings
 from fairrec_core.audit._items import item_attributes
@@ -281,10 +282,12 @@ class AuditContext:
         metrics = self.metric_names
         boot_rng, perm_rng = np.random.default_rng(seed).spawn(2)
         # bootstrap intervals: every group column plus one "everyone" column
+        # and, from the same resamples, of every gap (best- minus worst-served group)
         everyone = np.full((len(top.users), 1), index.n_columns)
-        lo, hi = bootstrap_intervals(values, np.hstack([index.columns, everyone]),
-                                     index.n_columns + 1, n_resamples=int(n_bootstrap),
-                                     rng=boot_rng, level=level)
+        _, _, arg_hi, arg_lo, _ = spread(means, ok, index)
+        lo, hi, gap_lo, gap_hi = bootstrap_intervals(
+            values, np.hstack([index.columns, everyone]), index.n_columns + 1,
+            n_resamples=int(n_bootstrap), rng=boot_rng, level=level, pairs=(arg_hi, arg_lo))
         groups = group_frame(index, metrics, means, n, sizes)
         groups["ci_lo"] = lo[:-1].ravel()
         groups["ci_hi"] = hi[:-1].ravel()
@@ -295,6 +298,8 @@ class AuditContext:
                                             rng=perm_rng)
         gaps = gap_frame(index, metrics, means, ok)
         gaps["p_value"] = p_gap.ravel()
+        gaps["ci_lo"] = gap_lo.ravel()
+        gaps["ci_hi"] = gap_hi.ravel()
         vs_rest = self._vs_rest(index, metrics, values, means, n, sizes, ok, p_rest)
         # parity, exposure, popularity
         parity = self._parity(top, index, big)

@@ -41,7 +41,9 @@ class AuditResult:
     - ``groups``: ``attribute, group, metric, n_users, n, mean, ci_lo, ci_hi`` (bootstrap
       percentile interval at ``level``).
     - ``gaps``: ``attribute, metric, difference, ratio, flag, max_group, min_group, n_groups,
-      p_value`` (permutation test of the difference).
+      p_value`` (permutation test of the difference), ``ci_lo, ci_hi`` (bootstrap interval of
+      the difference between the best- and worst-served groups, from the same resamples as the
+      group intervals).
     - ``vs_rest``: ``attribute, group, metric, n_users, mean, rest_mean, difference`` (group -
       rest), ``ratio`` (group / rest), ``flag`` (ratio outside [0.8, 1.25]), ``p_value``,
       ``compared`` (the group is large enough).
@@ -173,7 +175,8 @@ class AuditResult:
         out: dict = {}
         for r in self.gaps.itertuples(index=False):
             out.setdefault(r.attribute, {})[r.metric] = {
-                "difference": _num(r.difference), "ratio": _num(r.ratio),
+                "difference": _num(r.difference),
+                "difference_ci95": [_num(r.ci_lo), _num(r.ci_hi)], "ratio": _num(r.ratio),
                 "p_value": _num(r.p_value), "flag": bool(r.flag),
                 "max_group": r.max_group or None, "min_group": r.min_group or None,
                 "n_groups": int(r.n_groups), "vs_rest": {},

@@ -205,12 +205,14 @@ def _gaps(result: AuditResult) -> str:
         "attribute": g["attribute"].astype(str), "metric": g["metric"].map(glossary.label),
         "highest": g["max_group"].fillna("").astype(str),
         "lowest": g["min_group"].fillna("").astype(str),
-        "difference": g["difference"], "ratio": g["ratio"], "p-value": g["p_value"],
+        "difference": g["difference"], "95% low": g["ci_lo"], "95% high": g["ci_hi"],
+        "ratio": g["ratio"], "p-value": g["p_value"],
         "four-fifths": ["below 4/5" if f else "ok" for f in g["flag"]],
     })
     return (f"<p>Difference = highest − lowest group mean; ratio = lowest / highest (below "
             f"{FOUR_FIFTHS:g} breaks the four-fifths rule, highlighted); p-value of a permutation "
-            f"test of the difference ({result.n_permutations} shuffles).</p>"
+            f"test of the difference ({result.n_permutations} shuffles); the interval of the "
+            f"difference is a bootstrap over users ({result.n_bootstrap} resamples).</p>"
             + _table(frame, flag=g["flag"].reset_index(drop=True)))
 
 

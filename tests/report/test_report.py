@@ -72,8 +72,8 @@ def test_report_numbers_equal_metrics_json(demo_run):
             if gap["p_value"] is None:
                 continue
             flag = "below 4/5" if gap["flag"] else "ok"
-            cells = "".join(f'<td class="num">{gap[c]:.4f}</td>'
-                            for c in ("difference", "ratio", "p_value"))
+            values = [gap["difference"], *gap["difference_ci95"], gap["ratio"], gap["p_value"]]
+            cells = "".join(f'<td class="num">{v:.4f}</td>' for v in values)
             assert f"{cells}<td>{flag}</td>" in html, (attr, metric)
     gini = metrics["exposure"]["gini_exposure@10"]
     assert f"Exposure Gini@10: <b>{gini:.4f}</b>" in html
