@@ -26,7 +26,7 @@ from fairrec_core.audit import AuditContext  # noqa: E402
 from fairrec_core.data import load_dataset, load_movielens, split_dataset  # noqa: E402
 from fairrec_core.models import MODELS, top_n  # noqa: E402
 
-ML100K = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
+ML100K = Path(os.environ.get("FAIRREC_ML100K") or Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k")
 ML1M_SIZE = "synthetic:users=6040,items=3706,interactions=1000209"
 
 

@@ -6,6 +6,7 @@ Run: .venv/bin/python benchmarks/bench_data.py
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -15,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fairrec_core.data import load_dataset, split_dataset  # noqa: E402
 
-ML100K = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
+ML100K = Path(os.environ.get("FAIRREC_ML100K") or Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k")
 ML1M_SIZE = "synthetic:users=6040,items=3706,interactions=1000209"
 
 

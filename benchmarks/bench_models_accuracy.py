@@ -15,6 +15,7 @@ Run: .venv/bin/python benchmarks/bench_models_accuracy.py [--seeds 0,1,2] [--mod
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -28,7 +29,7 @@ from fairrec_core.data import load_movielens, split_dataset  # noqa: E402
 from fairrec_core.metrics import hit_matrix, n_relevant, ndcg  # noqa: E402
 from fairrec_core.models import MODELS, limit_threads, top_n  # noqa: E402
 
-ML100K = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
+ML100K = Path(os.environ.get("FAIRREC_ML100K") or Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k")
 #: (target, "at least" or "about") per model, NDCG@10 under the random-holdout protocol.
 TARGETS = {
     "popularity": (0.22, "about"),

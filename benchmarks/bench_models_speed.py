@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fairrec_core.data import load_dataset, load_movielens, split_dataset  # noqa: E402
 from fairrec_core.models import MODELS, limit_threads, top_n  # noqa: E402
 
-ML100K = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
+ML100K = Path(os.environ.get("FAIRREC_ML100K") or Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k")
 ML1M_SIZE = "synthetic:users=6040,items=3706,interactions=1000209"
 ML100K_TRAIN_TARGET = 30.0
 ML1M_TRAIN_TARGETS = {"ease": 15.0, "als": 30.0, "bpr": 120.0}

@@ -13,6 +13,7 @@ NDCG@10 it costs. ``--quick`` skips the ML-1M-size part.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -26,7 +27,7 @@ from fairrec_core.data import load_dataset, load_movielens, split_dataset  # noq
 from fairrec_core.models import MODELS, top_n  # noqa: E402
 from fairrec_core.reranking import RERANKERS, sweep  # noqa: E402
 
-ML100K = ROOT.parent / "shared" / "data" / "ml-100k"
+ML100K = Path(os.environ.get("FAIRREC_ML100K") or ROOT.parent / "shared" / "data" / "ml-100k")
 SYNTHETIC = "synthetic:users=6040,items=3706,interactions=1000209"
 GROUPS = ("gender", "age_group", "region")
 #: Settings per re-ranker for the shop data (strength at its default unless given).
