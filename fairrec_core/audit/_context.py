@@ -6,31 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fairrec_core.audit._bootstrap import bootstrap_intervals
-from fairrec_core.audit._exposure import group_table as exposure_group_table
-from fairrec_core.audit._exposure import item_table, lorenz_table
 from fairrec_core.audit._gaps import (
-    FOUR_FIFTHS,
     MIN_GROUP_SIZE,
     eligible,
     gap_frame,
     group_frame,
     group_means,
-    ratio,
-    spread,
 )
 from fairrec_core.audit._groups import GroupIndex, user_groupings
 from fairrec_core.audit._items import item_attributes
 from fairrec_core.audit._parity import (
-    PARITY_COLUMNS,
-    parity_summary,
-    parity_tables,
     recommended_parity,
-    slot_counts,
     user_value_counts,
 )
-from fairrec_core.audit._permutation import permutation_pvalues
-from fairrec_core.audit._popularity import popularity_lift
 from fairrec_core.audit._result import AuditResult
 from fairrec_core.audit._summary import AuditSummary
 from fairrec_core.errors import DataError
@@ -270,98 +258,13 @@ class AuditContext:
     def audit(self, lists: RankedLists, *, n_bootstrap: int = 1000, n_permutations: int = 1000,
               seed: int | None = 0, level: float = 0.95) -> AuditResult:
         """Everything: the summary, plus ``level`` bootstrap intervals of every group mean
-        (``n_bootstrap`` resamples of users), permutation p-values of every gap and of each
-        group against the rest (``n_permutations`` shuffles of the group labels), demographic
-        parity of recommended item attributes against the groups' histories, item exposure and
-        the popularity lift per group. ``seed`` makes it reproducible."""
-        if not 0 < level < 1:
-            raise DataError(f"audit: confidence level must be between 0 and 1, got {level}")
-        if n_bootstrap < 0 or n_permutations < 0:
-            raise DataError("audit: the numbers of resamples and permutations cannot be negative")
-        top, values, index, means, n, sizes, ok, overall, exposure = self._summary_parts(lists)
-        metrics = self.metric_names
-        boot_rng, perm_rng = np.random.default_rng(seed).spawn(2)
-        # bootstrap intervals: every group column plus one "everyone" column
-        # and, from the same resamples, of every gap (best- minus worst-served group)
-        everyone = np.full((len(top.users), 1), index.n_columns)
-        _, _, arg_hi, arg_lo, _ = spread(means, ok, index)
-        lo, hi, gap_lo, gap_hi = bootstrap_intervals(
-            values, np.hstack([index.columns, everyone]), index.n_columns + 1,
-            n_resamples=int(n_bootstrap), rng=boot_rng, level=level, pairs=(arg_hi, arg_lo))
-        groups = group_frame(index, metrics, means, n, sizes)
-        groups["ci_lo"] = lo[:-1].ravel()
-        groups["ci_hi"] = hi[:-1].ravel()
-        overall_ci = pd.DataFrame({"metric": list(metrics), "ci_lo": lo[-1], "ci_hi": hi[-1]})
-        # permutation tests
-        big = sizes >= self.min_group_size
-        p_gap, p_rest = permutation_pvalues(values, index, big, n_permutations=int(n_permutations),
-                                            rng=perm_rng)
-        gaps = gap_frame(index, metrics, means, ok)
-        gaps["p_value"] = p_gap.ravel()
-        gaps["ci_lo"] = gap_lo.ravel()
-        gaps["ci_hi"] = gap_hi.ravel()
-        vs_rest = self._vs_rest(index, metrics, values, means, n, sizes, ok, p_rest)
-        # parity, exposure, popularity
-        parity = self._parity(top, index, big)
-        relevant = np.bincount(self.test_items[np.isin(self.test_users, top.users)],
-                               minlength=self.n_items).astype(np.float64)
-        users = self._user_frame(top, values)
-        for g in self.groupings:
-            if not g.is_intersection:
-                users[g.attribute] = np.asarray(g.labels, dtype=object)[g.codes[top.users]]
-        popularity = popularity_lift(index, sizes, self.history_popularity[top.users],
-                                     values[:, USER_METRICS.index("arp")])
-        head = {"head_share": 0.2, "n_head_items": int(self.head.sum()),
-                "head_interaction_share": float(self.item_counts[self.head].sum()
-                                                / max(self.item_counts.sum(), 1)),
-                "n_mid_items": int((self.bands == 1).sum()),
-                "n_tail_items": int((self.bands == 2).sum())}
-        return AuditResult(
-            k=self.k, metrics=metrics, n_users=len(top.users),
-            n_evaluated=int((self.n_test[top.users] > 0).sum()),
-            min_group_size=self.min_group_size, n_bootstrap=int(n_bootstrap),
-            n_permutations=int(n_permutations), level=float(level), seed=seed,
-            overall=overall, overall_ci=overall_ci, users=users, groups=groups, gaps=gaps,
-            vs_rest=vs_rest, parity=parity[0], parity_values=parity[1],
-            parity_gaps=parity[2], parity_js=parity[3],
-            item_exposure=item_table(self, top.items, exposure, relevant),
-            exposure=exposure_group_table(self.item_attributes, exposure, relevant),
-            lorenz=lorenz_table(exposure), popularity=popularity, head=head,
-            notes=tuple(self._notes(top, sizes, index)),
-        )
+        (``n_bootstrap`` resamples of users), simultaneous intervals of every pairwise gap,
+        studentised permutation tests of every gap, pair and group against the rest
+        (``n_permutations`` shuffles of the group labels) with multiplicity-adjusted p-values,
+        ratios to a reference group, the minimum detectable gap, demographic parity of
+        recommended item attributes against the groups' histories, item exposure and the
+        popularity lift per group. ``seed`` makes it reproducible. See :mod:`._full`."""
+        from fairrec_core.audit._full import full_audit
 
-    def _vs_rest(self, index, metrics, values, means, n, sizes, ok, p_rest) -> pd.DataFrame:
-        defined = ~np.isnan(values)
-        total = np.where(defined, values, 0.0).sum(axis=0)
-        total_n = defined.sum(axis=0)
-        sums = np.nan_to_num(means) * n
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rest = np.where(total_n - n > 0, (total - sums) / (total_n - n), np.nan)
-        r = ratio(means, rest)
-        frame = group_frame(index, metrics, means, n, sizes)
-        frame["rest_mean"] = rest.ravel()
-        frame["difference"] = (means - rest).ravel()
-        frame["ratio"] = r.ravel()
-        frame["flag"] = ((r < FOUR_FIFTHS) | (r > 1 / FOUR_FIFTHS)).ravel()
-        frame["p_value"] = p_rest.ravel()
-        frame["compared"] = ok.ravel()
-        return frame
-
-    def _parity(self, top: RankedLists, index: GroupIndex, big: np.ndarray):
-        by_value, per_value, js = [], [], []
-        counts = [(slot_counts(top.items, attr.codes, attr.n_values), hist[top.users])
-                  for attr, hist in zip(self.item_attributes, self.history_values, strict=True)]
-        for g, cols in index.group_slices():
-            if g.is_intersection:
-                continue
-            for attr, (rec, hist_listed) in zip(self.item_attributes, counts, strict=True):
-                a, b, c = parity_tables(g, cols, index.indicator, rec, hist_listed, attr,
-                                        big[cols])
-                by_value.append(a)
-                per_value.append(b)
-                js.append(c)
-        if not by_value:  # no single-attribute grouping: empty tables with their columns
-            return tuple(pd.DataFrame(columns=list(cols)) for cols in PARITY_COLUMNS)
-        per_value = pd.concat(per_value, ignore_index=True)
-        return (pd.concat(by_value, ignore_index=True), per_value, parity_summary(per_value),
-                pd.concat(js, ignore_index=True))
+        return full_audit(self, lists, n_bootstrap=n_bootstrap, n_permutations=n_permutations,
+                          seed=seed, level=level)
