@@ -13,6 +13,7 @@ variable that changes it (a plain integer; sizes in bytes)::
     FAIRREC_MAX_USERS            most users in a dataset                                10,000,000
     FAIRREC_MAX_ITEMS            most items in a dataset                                5,000,000
     FAIRREC_MAX_DENSE_BYTES      largest dense array a model or the audit allocates    4 GiB
+    FAIRREC_MAX_MODEL_JSON_BYTES largest params.json of a saved model                  16 MiB
 
 ``current()`` reads them anew on every call (cheap), so a test or a deployment can change one
 without restarting anything.
@@ -44,6 +45,7 @@ class Limits:
     max_users: int = 10_000_000
     max_items: int = 5_000_000
     max_dense_bytes: int = 4 * GiB
+    max_model_json_bytes: int = 16 * MiB
 
 
 def _env_name(field_name: str) -> str:
