@@ -1,0 +1,174 @@
+"""Gaps with the users' activity held equal: the headline gap of an accuracy metric, split into the
+part that profile size (and other chosen covariates) accounts for and the part left over.
+
+For one attribute and metric, take the users with a value of the metric in the groups that take
+part in gaps, and fit by ordinary least squares::
+
+    y_u = alpha_g(u) + beta' x_u + e_u
+
+(one intercept per group, pooled slopes ``beta`` of the covariates ``x``: by default
+``log(1 + number of training interactions)``). The *adjusted* gap between the best- and
+worst-served groups of the headline gap is ``alpha_hi - alpha_lo``: the difference between two
+users of the two groups with the same covariates. With group intercepts the fitted groups' means
+are exact, ``mean(y_g) = alpha_g + beta' mean(x_g)``, so the raw gap splits exactly
+(Oaxaca-Blinder with pooled coefficients)::
+
+    raw = adjusted + explained,   explained = beta' (mean(x_hi) - mean(x_lo))
+
+and ``share_explained = explained / raw``. The standard error of the adjusted gap is the
+heteroscedasticity-robust HC3 sandwich (MacKinnon & White 1985), the interval and p-value use
+Student's t with ``n - groups - covariates`` degrees of freedom.
+
+The regression is computed by the within-group (Frisch-Waugh) route, vectorised over metrics: one
+covariate cross-product per attribute and set of users with a value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from fairrec_core.errors import DataError
+
+#: Name of the default covariate: log(1 + the user's number of training interactions).
+ACTIVITY = "log1p(n_train)"
+
+#: Columns of :func:`adjusted_gaps`' table (``AuditResult.adjusted``).
+ADJUSTED_COLUMNS = ("attribute", "metric", "group_high", "group_low", "n", "raw_difference",
+                    "difference", "se", "ci_lo", "ci_hi", "p_value", "explained",
+                    "share_explained", "covariates")
+
+#: The standard error used (stated in metrics.json and the glossary).
+STANDARD_ERROR = "HC3"
+
+
+def activity_covariates(train, users: np.ndarray, names=()) -> tuple[np.ndarray, tuple[str, ...]]:
+    """``(x, labels)``: per listed user (``users``, user indices), ``log(1 + training
+    interactions)`` and then each user column of ``names`` (numeric, e.g. ``age``; missing values
+    leave the user out of the adjusted gaps). A column that is not numeric raises DataError."""
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    users = np.asarray(users, dtype=np.int64)
+    columns = [np.log1p(np.asarray(train.user_counts, dtype=np.float64)[users])]
+    labels = [ACTIVITY]
+    for name in dict.fromkeys(names):
+        if name not in train.users.columns or name == "user_id":
+            raise DataError(f"audit: unknown covariate {name!r}; numeric user columns: "
+                            f"{', '.join(numeric_user_columns(train)) or 'none'}")
+        column = train.users[name]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            raise DataError(f"audit: covariate {name!r} must be a numeric user column "
+                            f"(got {column.dtype}); numeric user columns: "
+                            f"{', '.join(numeric_user_columns(train)) or 'none'}")
+        columns.append(column.to_numpy(dtype=np.float64, na_value=np.nan)[users])
+        labels.append(name)
+    return np.column_stack(columns), tuple(labels)
+
+
+def numeric_user_columns(train) -> list[str]:
+    """User columns usable as covariates (numeric, not the id)."""
+    return [c for c in train.users.columns if c != "user_id"
+            and pd.api.types.is_numeric_dtype(train.users[c])
+            and not pd.api.types.is_bool_dtype(train.users[c])]
+
+
+def adjusted_gaps(values: np.ndarray, metrics, index, ok: np.ndarray, gaps: pd.DataFrame,
+                  covariates: np.ndarray, names, *, level: float = 0.95) -> pd.DataFrame:
+    """The adjusted gap of every grouping of ``index`` (a GroupIndex over the listed users) and
+    every column of ``values`` (``[n_listed, m]`` per-user metric named ``metrics``, NaN =
+    undefined), between the groups ``max_group`` and ``min_group`` that ``gaps`` (the gap frame)
+    names for it. ``ok`` (``[n_columns, m]``) marks the groups that take part in gaps: the others'
+    users are left out of the regression, as are users without a value or with a missing
+    covariate. ``covariates``: ``[n_listed, p]``, named ``names``.
+
+    Returns one row per grouping and metric with the columns of :data:`ADJUSTED_COLUMNS`
+    (NaN where the gap has no pair or the covariates are collinear with the groups)."""
+    values = np.asarray(values, dtype=np.float64)
+    x_all = np.asarray(covariates, dtype=np.float64).reshape(len(values), -1)
+    metrics = list(metrics)
+    if values.shape[1] != len(metrics) or ok.shape[1] != len(metrics):
+        raise DataError("audit: adjusted gaps need one metric name per column of values and ok")
+    names = tuple(names)
+    pairs = {(r.attribute, r.metric): (r.max_group, r.min_group)
+             for r in gaps[["attribute", "metric", "max_group", "min_group"]].itertuples()}
+    complete = ~np.isnan(x_all).any(axis=1)
+    defined = ~np.isnan(values)
+    label = ", ".join(names)
+    rows = []
+    for j, (grouping, cols) in enumerate(index.group_slices()):
+        col_of = index.columns[:, j]
+        local_ok = ok[cols]  # [groups, m]
+        out = np.full((len(metrics), len(ADJUSTED_COLUMNS) - 5), np.nan)  # numeric columns
+        pair_labels = [pairs.get((grouping.attribute, metric), ("", "")) for metric in metrics]
+        sets: dict[tuple, list[int]] = {}
+        for i in range(len(metrics)):
+            sets.setdefault((defined[:, i].tobytes(), local_ok[:, i].tobytes()), []).append(i)
+        for which in sets.values():
+            first = which[0]
+            keep = defined[:, first] & complete & ok[col_of, first]
+            _fit_set(out, which, values[keep][:, which], x_all[keep], col_of[keep] - cols.start,
+                     grouping.labels, [pair_labels[i] for i in which], level)
+        for i, metric in enumerate(metrics):
+            hi, lo = pair_labels[i]
+            rows.append((grouping.attribute, metric, hi or "", lo or "", *out[i], label))
+    frame = pd.DataFrame(rows, columns=list(ADJUSTED_COLUMNS))
+    frame["n"] = frame["n"].fillna(0).astype(np.int64)
+    return frame
+
+
+def _fit_set(out, which, y, x, codes, labels, pairs, level) -> None:
+    """Fill ``out[which]`` (n, raw, adjusted, se, ci_lo, ci_hi, p, explained, share) from one
+    regression: users' values ``y`` [n, len(which)], covariates ``x`` [n, p], group ``codes``."""
+    n, p = x.shape
+    present, code = np.unique(codes, return_inverse=True)
+    n_g = np.bincount(code).astype(np.float64)
+    g = len(present)
+    df = n - g - p
+    if n == 0 or df <= 0:
+        return
+    x = x - x.mean(axis=0)  # conditioning only: differences of intercepts do not move
+    x_bar = _group_means(code, x, n_g)
+    y_bar = _group_means(code, y, n_g)
+    x_w = x - x_bar[code]  # within-group deviations (Frisch-Waugh)
+    y_w = y - y_bar[code]
+    xtx = x_w.T @ x_w
+    if p and np.linalg.matrix_rank(xtx) < p:
+        return  # a covariate is constant within groups: the adjustment is not identified
+    inv = np.linalg.inv(xtx) if p else np.zeros((0, 0))
+    beta = inv @ (x_w.T @ y_w)  # [p, m']
+    resid = y_w - x_w @ beta
+    lev = 1.0 / n_g[code] + np.einsum("ip,pq,iq->i", x_w, inv, x_w)
+    one_minus = 1.0 - lev
+    quantile = stats.t.ppf(0.5 + level / 2.0, df)
+    local = {int(c): i for i, c in enumerate(present)}
+    index = {lab: i for i, lab in enumerate(labels)}
+    for col, i in enumerate(which):
+        hi_label, lo_label = pairs[col]
+        hi = local.get(index.get(hi_label, -1), -1)
+        lo = local.get(index.get(lo_label, -1), -1)
+        if hi < 0 or lo < 0:
+            continue
+        dx = x_bar[hi] - x_bar[lo]
+        raw = y_bar[hi, col] - y_bar[lo, col]
+        explained = float(dx @ beta[:, col])
+        diff = raw - explained
+        # the adjusted gap is sum_u a_u y_u; HC3: var = sum_u a_u^2 e_u^2 / (1 - h_u)^2
+        a = (code == hi) / n_g[hi] - (code == lo) / n_g[lo] - x_w @ (inv @ dx)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            terms = np.where(one_minus > 1e-10, (a * resid[:, col] / one_minus) ** 2,
+                             np.where(np.abs(a) > 1e-12, np.nan, 0.0))
+        se = float(np.sqrt(terms.sum()))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = diff / se if se > 0 else np.nan
+            share = explained / raw if raw != 0 else np.nan
+        p_value = float(2.0 * stats.t.sf(abs(t), df)) if np.isfinite(t) else np.nan
+        out[i] = (n, raw, diff, se, diff - quantile * se, diff + quantile * se, p_value,
+                  explained, share)
+
+
+def _group_means(code: np.ndarray, v: np.ndarray, n_g: np.ndarray) -> np.ndarray:
+    """Per group, the column means of ``v`` [n, q] -> [groups, q]."""
+    sums = np.zeros((len(n_g), v.shape[1]))
+    np.add.at(sums, code, v)
+    return sums / n_g[:, None]
