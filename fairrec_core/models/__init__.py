@@ -9,7 +9,13 @@ from fairrec_core.models._bpr import BPR
 from fairrec_core.models._ease import EASE
 from fairrec_core.models._itemknn import ItemKNN
 from fairrec_core.models._params import parse_params
-from fairrec_core.models._persist import list_saved_models, load_model, read_params, save_model
+from fairrec_core.models._persist import (
+    list_saved_models,
+    load_model,
+    model_folder,
+    read_params,
+    save_model,
+)
 from fairrec_core.models._popularity import Popularity
 from fairrec_core.models._sasrec import SASRec
 from fairrec_core.models._threads import available_cpus, limit_threads
@@ -46,6 +52,7 @@ __all__ = [
     "limit_threads",
     "list_saved_models",
     "load_model",
+    "model_folder",
     "parse_params",
     "read_params",
     "save_model",

@@ -83,6 +83,12 @@ class ALS(Recommender):
 
     name = "als"
     _arrays = ("user_factors_", "item_factors_", "user_bias_", "item_bias_")
+    _array_shapes = {
+        "user_factors_": (("users", "factors"), "float32", None),
+        "item_factors_": (("items", "factors"), "float32", None),
+        "user_bias_": (("users",), "float32", None),
+        "item_bias_": (("items",), "float32", None),
+    }
     _scalars = ("iterations_",)
 
     def __init__(

@@ -50,6 +50,13 @@ class Recommender:
     _arrays: ClassVar[tuple[str, ...]] = ()
     #: Learned scalar attributes saved in ``params.json``.
     _scalars: ClassVar[tuple[str, ...]] = ()
+    #: Saved form of each learned array, checked on load: ``name -> (shape, dtype, bound)``;
+    #: a shape entry ``"users"``/``"items"`` is ``n_users_``/``n_items_``, another name is a
+    #: size shared by every array that names it; ``bound`` (or None) names the exclusive upper
+    #: bound of the values of an index array.
+    _array_shapes: ClassVar[dict[str, tuple[tuple[str, ...], str, str | None]]] = {}
+    #: Hyperparameters that size a PyTorch network (checked against the saved weights on load).
+    _module_params: ClassVar[tuple[str, ...]] = ()
 
     # ---- parameters ------------------------------------------------------------------------
     @classmethod
@@ -100,6 +107,10 @@ class Recommender:
 
     def _scores(self, users: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def _check_loaded(self) -> str | None:
+        """After loading: what is inconsistent between the learned arrays, or None."""
+        return None
 
     # ---- state -----------------------------------------------------------------------------
     @property

@@ -32,6 +32,11 @@ class BPR(Recommender):
 
     name = "bpr"
     _arrays = ("user_factors_", "item_factors_", "item_bias_")
+    _array_shapes = {
+        "user_factors_": (("users", "factors"), "float32", None),
+        "item_factors_": (("items", "factors"), "float32", None),
+        "item_bias_": (("items",), "float32", None),
+    }
     _scalars = ("epochs_",)
 
     def __init__(

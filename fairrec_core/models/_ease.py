@@ -17,6 +17,7 @@ class EASE(Recommender):
 
     name = "ease"
     _arrays = ("weights_",)
+    _array_shapes = {"weights_": (("items", "items"), "float32", None)}
 
     def __init__(self, l2: float = 400.0):
         self.l2 = l2

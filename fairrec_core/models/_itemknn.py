@@ -15,6 +15,10 @@ class ItemKNN(Recommender):
 
     name = "itemknn"
     _arrays = ("neighbor_indices_", "neighbor_weights_")
+    _array_shapes = {
+        "neighbor_indices_": (("items", "k"), "int32", "items"),
+        "neighbor_weights_": (("items", "k"), "float32", None),
+    }
 
     def __init__(self, neighbors: int = 200, shrink: float = 10.0):
         self.neighbors = neighbors

@@ -12,6 +12,7 @@ class Popularity(Recommender):
 
     name = "popularity"
     _arrays = ("counts_",)
+    _array_shapes = {"counts_": (("items",), "float32", None)}
 
     def __init__(self):
         pass

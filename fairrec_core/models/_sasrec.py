@@ -81,7 +81,13 @@ class SASRec(Recommender):
 
     name = "sasrec"
     _arrays = ("user_vectors_", "item_vectors_")
+    _array_shapes = {
+        "user_vectors_": (("users", "dim"), "float32", None),
+        "item_vectors_": (("items", "dim"), "float32", None),
+    }
     _scalars = ("epochs_",)
+    #: Hyperparameters that size the network (checked against the saved weights on load).
+    _module_params = ("dim", "blocks", "heads", "max_len")
 
     def __init__(
         self,

@@ -73,7 +73,18 @@ class TwoTower(Recommender):
         "user_vectors_", "item_vectors_", "item_bias_",
         "user_codes_", "item_codes_", "user_sizes_", "item_sizes_",
     )
+    _array_shapes = {
+        "user_vectors_": (("users", "dim"), "float32", None),
+        "item_vectors_": (("items", "dim"), "float32", None),
+        "item_bias_": (("items",), "float32", None),
+        "user_codes_": (("users", "user_columns"), "int64", None),
+        "item_codes_": (("items", "item_columns"), "int64", None),
+        "user_sizes_": (("user_columns",), "int64", None),
+        "item_sizes_": (("item_columns",), "int64", None),
+    }
     _scalars = ("user_features_used_", "item_features_used_", "epochs_")
+    #: Hyperparameters that size the network (checked against the saved weights on load).
+    _module_params = ("dim", "feature_dim", "hidden")
 
     def __init__(
         self,
@@ -116,6 +127,19 @@ class TwoTower(Recommender):
             if isinstance(value, str) or not all(isinstance(v, str) for v in value):
                 raise ModelError(f"twotower: {key} must be a tuple of column names, got {value!r}")
         check_fraction(self.name, self.validation)
+
+    def _check_loaded(self) -> str | None:
+        """What is inconsistent in loaded arrays (codes outside their feature's size), or None."""
+        for side in ("user", "item"):
+            codes, sizes = getattr(self, f"{side}_codes_"), getattr(self, f"{side}_sizes_")
+            used = getattr(self, f"{side}_features_used_")
+            if len(used) != len(sizes):
+                return f"{side}_sizes_ has {len(sizes)} entries for {len(used)} {side} features"
+            if (sizes < 1).any():
+                return f"{side}_sizes_ holds a size below 1"
+            if codes.size and ((codes < 0) | (codes >= sizes[None, :])).any():
+                return f"{side}_codes_ holds a code outside its feature's size"
+        return None
 
     def _build_module(self):
         return _tower_class()(

@@ -15,6 +15,10 @@ class UserKNN(Recommender):
 
     name = "userknn"
     _arrays = ("neighbor_indices_", "neighbor_weights_")
+    _array_shapes = {
+        "neighbor_indices_": (("users", "k"), "int32", "users"),
+        "neighbor_weights_": (("users", "k"), "float32", None),
+    }
 
     def __init__(self, neighbors: int = 100, shrink: float = 10.0):
         self.neighbors = neighbors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -100,7 +101,7 @@ def test_corrupt_folders_are_flagged_not_raised(ease, small_split, tmp_path):
         load_model(root / "unknown")
     with pytest.raises(ModelError, match="not valid JSON"):
         load_model(root / "bad_json")
-    with pytest.raises(ModelError, match="cannot read the arrays"):
+    with pytest.raises(ModelError, match="arrays.npz is missing"):
         load_model(root / "no_arrays")
 
 
@@ -109,5 +110,12 @@ def test_arrays_are_loaded_without_pickle(ease, small_split, tmp_path):
     arrays = dict(np.load(folder / "arrays.npz", allow_pickle=False))
     arrays["weights_"] = np.array([object()], dtype=object)
     np.savez(folder / "arrays.npz", **arrays)
-    with pytest.raises(ModelError, match="cannot read the arrays"):
+    with pytest.raises(ModelError, match="arrays.npz: .* the file was cut or changed"):
+        load_model(folder)
+    # even with a matching checksum (a deliberate tamperer) the object array is refused unread
+    info = json.loads((folder / "params.json").read_text())
+    data = (folder / "arrays.npz").read_bytes()
+    info["files"]["arrays.npz"] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (folder / "params.json").write_text(json.dumps(info))
+    with pytest.raises(ModelError, match="array 'weights_' has dtype object, expected float32"):
         load_model(folder)
