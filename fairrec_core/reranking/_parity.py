@@ -26,12 +26,15 @@ class GroupParityReranker(Reranker):
 
     (``s`` the model score min-max normalised within the user's candidates). Greedy quota
     solution, vectorised over users: at each position every user takes its best remaining
-    candidate; then, per group, where a value falls behind its cumulative quota
-    ``tau_g(b) * slots filled`` the users with the smallest relevance loss switch from a value
-    that is ahead of its quota to the best candidate of the lagging value. The quotas hold at
-    every prefix (up to rounding), so the top positions are balanced too. ``lam = 0`` keeps the
-    model's ranking; ``lam = 1`` aims at equal shares. With ``value`` set, only the share of that
-    value (against all others) is balanced.
+    candidate; then, per group, where a value falls behind its cumulative quota the users with
+    the smallest relevance loss switch from a value that is ahead of its quota to the best
+    candidate of the lagging value. The quota of every prefix of ``t`` positions moves the
+    group's own counts in the model's top-``t`` a fraction ``lam`` of the way toward the overall
+    share of that prefix, ``n_g,t (r_g,t(b) + lam (o_t(b) - r_g,t(b)))``, rounded: the quotas
+    hold at every prefix, so the top positions are balanced too, and as ``lam -> 0`` they are the
+    model's own counts, so the lists are the model's (the trade-off curve starts continuously at
+    0). ``lam = 0`` keeps the model's ranking; ``lam = 1`` aims at equal shares. With ``value``
+    set, only the share of that value (against all others) is balanced.
     """
 
     NAME = "parity"
@@ -116,25 +119,21 @@ class GroupParityReranker(Reranker):
         return self.parity_difference(lists)
 
     def _rerank(self, queues, candidates: RankedLists, k: int) -> RankedLists:
-        lam = float(self.lam)
-        top = candidates.top(k)
-        shares = np.nan_to_num(self.group_shares(top))
-        counts = self.slot_counts(top)
-        overall = counts.sum(axis=0) / max(counts.sum(), 1.0)
-        quota = shares + lam * (overall - shares)  # tau_g(b) [G, V]
         groups = self.group_codes_[candidates.users]
-        n_groups, n_vals = quota.shape
+        targets = self._prefix_targets(candidates.top(k), groups, float(self.lam))
+        n_groups, n_vals = targets.shape[1:]
         cur = queues.cursor()
         rows = cur.rows
         out = np.empty((candidates.n_users, k), dtype=np.int64)
         filled = np.zeros((n_groups, n_vals))
         for t in range(k):
             obj = np.where(cur.alive, cur.best, -np.inf)
-            pick = np.argmax(obj, axis=1)
+            # the best head; ties go to the higher-ranked candidate, as in the model's list
+            top_obj = obj.max(axis=1, keepdims=True)
+            pick = np.argmin(np.where(obj == top_obj, cur.cols, cur.depth + 1), axis=1)
             taking = cur.alive[rows, pick]
-            slots = np.bincount(groups[taking], minlength=n_groups)
             tally = filled + _tally(groups[taking], pick[taking], n_groups, n_vals)
-            need = np.rint(quota * (filled.sum(axis=1) + slots)[:, None] - tally)
+            need = np.rint(targets[t] - tally)
             for v in np.argsort(-np.clip(need, 0, None).sum(axis=0)):
                 want = need[:, v] > 0
                 if not want.any():
@@ -155,6 +154,25 @@ class GroupParityReranker(Reranker):
             out[:, t] = cur.take(pick)
             filled += _tally(groups[taking], pick[taking], n_groups, n_vals)
         return gather(candidates, out)
+
+    def _prefix_targets(self, top: RankedLists, groups: np.ndarray, lam: float) -> np.ndarray:
+        """``[k, G, V]``: per prefix of ``t + 1`` positions, each group's target number of slots
+        per value: its count in the model's top-``t + 1`` moved ``lam`` of the way toward the
+        overall share of that prefix times the group's slots."""
+        n_cls = self.classes_.n_classes
+        n_groups = len(self.groups_)
+        valid = top.items != PAD_ITEM
+        codes = np.where(valid, self.classes_.codes[np.where(valid, top.items, 0)], n_cls)
+        per_position = np.stack([
+            _tally(groups, codes[:, t], n_groups, n_cls + 1)[:, :n_cls]
+            for t in range(top.depth)
+        ]) if top.depth else np.zeros((0, n_groups, n_cls))
+        model = np.cumsum(per_position, axis=0)  # [k, G, V] the model's own prefix counts
+        slots = model.sum(axis=2, keepdims=True)  # [k, G, 1]
+        total = model.sum(axis=1, keepdims=True)  # [k, 1, V]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            overall = np.nan_to_num(total / total.sum(axis=2, keepdims=True))
+        return model + lam * (overall * slots - model)
 
 
 def _tally(groups: np.ndarray, values: np.ndarray, n_groups: int, n_vals: int) -> np.ndarray:

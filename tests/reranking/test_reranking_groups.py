@@ -125,3 +125,15 @@ def test_popularity_xquad_first_position_follows_the_users_tail_taste():
     r = PopularityXQuADReranker(lam=0.9).fit(data, cand)
     out = r.rerank(cand, 2)
     assert out.items[:, 0].tolist() == idx(["h", "t3"]).tolist()
+
+
+@pytest.mark.parametrize("lam", [1e-9, 1e-6, 1e-3])
+def test_parity_tiny_strength_keeps_lists_with_tied_scores(small_shop, small_candidates, lam):
+    """With many tied scores (rounded), a tiny strength still returns the model's lists: ties go
+    to the higher-ranked candidate and the quotas start from the model's own counts."""
+    cand = RankedLists(small_candidates.users, small_candidates.items,
+                       np.floor(small_candidates.scores / 20.0) * 20.0)
+    assert (np.diff(cand.scores[:, :10], axis=1) == 0).mean() > 0.3
+    r = GroupParityReranker(user_attr="gender", item_attr="category", lam=lam)
+    out = r.fit(small_shop.train, cand).rerank(cand, 10)
+    np.testing.assert_array_equal(out.items, cand.top(10).items)
