@@ -12,6 +12,8 @@ import pandas as pd
 
 from fairrec_core.data import Dataset, read_csv_table
 from fairrec_core.data._csv import ALIASES
+from fairrec_core.data._tables import check_size
+from fairrec_core.data._values import RANK, VALUE, Range, shown, shown_columns
 from fairrec_core.errors import DataError
 from fairrec_core.ranking import PAD_ITEM, RankedLists
 
@@ -42,18 +44,25 @@ def _ids_to_index(values: pd.Series, vocab, source: str, col: str) -> np.ndarray
     if (idx < 0).any():
         bad = np.flatnonzero(idx < 0)
         raise DataError(
-            f"{source}: line {int(bad[0]) + 2}: {col} {values.iloc[bad[0]]!r} is not in the dataset "
+            f"{source}: line {int(bad[0]) + 2}: {col} {shown(values.iloc[bad[0]])} is not in the dataset "
             f"({len(bad)} rows name unknown {col}s)"
         )
     return idx
 
 
 def _frame(raw, source: str, mapping) -> pd.DataFrame:
-    if isinstance(raw, pd.DataFrame):
-        frame = raw.astype(str).where(raw.notna())
-    else:
+    if not isinstance(raw, pd.DataFrame):
         return read_csv_table(raw, source, mapping, aliases=LIST_ALIASES)
-    return frame.rename(columns={c: LIST_ALIASES.get(c.lower(), c) for c in frame.columns})
+    check_size(int(raw.memory_usage(deep=False).sum()), source)
+    frame = raw.astype(str).where(raw.notna())
+    names = [LIST_ALIASES.get(str(c).lower(), str(c)) for c in frame.columns]
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise DataError(f"{source}: column {shown(name)} appears twice; every column name must be unique")
+        seen.add(name)
+    frame.columns = names
+    return frame
 
 
 def read_recommendations(
@@ -76,11 +85,11 @@ def read_recommendations(
     for col in ("user_id", "item_id"):
         if col not in frame.columns:
             raise DataError(
-                f"{source}: missing required column {col!r} (columns: {', '.join(frame.columns)})"
+                f"{source}: missing required column {col!r} (columns: {shown_columns(frame.columns)})"
             )
     has_rank, has_score = "rank" in frame.columns, "score" in frame.columns
     if not (has_rank or has_score):
-        raise DataError(f"{source}: needs a 'rank' or a 'score' column (columns: {', '.join(frame.columns)})")
+        raise DataError(f"{source}: needs a 'rank' or a 'score' column (columns: {shown_columns(frame.columns)})")
     if len(frame) == 0:
         raise DataError(f"{source}: no recommendations (the file has a header but no rows)")
     for col in ("user_id", "item_id"):
@@ -89,11 +98,8 @@ def read_recommendations(
             raise DataError(f"{source}: line {int(np.flatnonzero(missing)[0]) + 2}: missing {col}")
     user = _ids_to_index(frame["user_id"], data.user_vocab, source, "user_id")
     item = _ids_to_index(frame["item_id"], data.item_vocab, source, "item_id")
-    rank = _numbers(frame, "rank", source, integer=True) if has_rank else None
-    score = _numbers(frame, "score", source) if has_score else None
-    if rank is not None and (rank < 1).any():
-        row = int(np.flatnonzero(rank < 1)[0])
-        raise DataError(f"{source}: line {row + 2}: rank {int(rank[row])} must be 1 or more")
+    rank = _numbers(frame, "rank", source, RANK) if has_rank else None
+    score = _numbers(frame, "score", source, VALUE) if has_score else None
     _no_duplicates(frame, user, item, "item_id", source)
     if rank is not None:
         _no_duplicates(frame, user, rank, "rank", source)
@@ -143,7 +149,7 @@ def read_test(
     frame = _frame(raw, source, mapping)
     for col in ("user_id", "item_id"):
         if col not in frame.columns:
-            raise DataError(f"{source}: missing required column {col!r} (columns: {', '.join(frame.columns)})")
+            raise DataError(f"{source}: missing required column {col!r} (columns: {shown_columns(frame.columns)})")
     if len(frame) == 0:
         raise DataError(f"{source}: no test interactions (the file has a header but no rows)")
     user = _ids_to_index(frame["user_id"], data.user_vocab, source, "user_id")
@@ -168,14 +174,19 @@ def read_test(
     return train, test
 
 
-def _numbers(frame, col, source, *, integer=False) -> np.ndarray:
-    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(np.float64)
-    bad = np.isnan(values) | (integer & ~np.isnan(values) & (values != np.round(values)))
-    bad |= np.isinf(values)
+def _numbers(frame, col, source, valid: Range) -> np.ndarray:
+    """A rank or score column as float64: finite, inside ``valid`` (whole numbers for ranks)."""
+    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values) | (values < valid.lo) | (values > valid.hi)
+    if valid.integer:
+        bad |= np.isfinite(values) & (values != np.round(values))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        what = "a whole number" if integer else "a number"
-        raise DataError(f"{source}: line {row + 2}: {col} {frame[col].iloc[row]!r} is not {what}")
+        if np.isnan(values[row]):
+            expected = "is not a whole number" if valid.integer else "is not a number"
+        else:
+            expected = f"must be {valid.describe()}"
+        raise DataError(f"{source}: line {row + 2}: {col} {shown(frame[col].iloc[row])} {expected}")
     return values
 
 
@@ -186,5 +197,5 @@ def _no_duplicates(frame, user, other, col, source) -> None:
         row = int(np.flatnonzero(dup)[0])
         raise DataError(
             f"{source}: line {row + 2}: duplicate (user_id, {col}) "
-            f"({frame['user_id'].iloc[row]!r}, {frame[col].iloc[row]!r}); each must appear once"
+            f"({shown(frame['user_id'].iloc[row])}, {shown(frame[col].iloc[row])}); each must appear once"
         )

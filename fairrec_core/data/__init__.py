@@ -3,6 +3,7 @@
 from fairrec_core.data._build import build_dataset
 from fairrec_core.data._csv import frames_to_dataset, load_csv_dir, parse_mapping, read_csv_table
 from fairrec_core.data._dataset import DEFAULT_AGE_EDGES, Dataset, age_bands, age_group
+from fairrec_core.data._files import read_file
 from fairrec_core.data._movielens import load_movielens
 from fairrec_core.data._regions import zip_to_region, zip_to_state
 from fairrec_core.data._spec import SPEC_HELP, load_dataset, parse_synthetic
@@ -29,6 +30,7 @@ __all__ = [
     "parse_mapping",
     "parse_synthetic",
     "read_csv_table",
+    "read_file",
     "split_dataset",
     "zip_to_region",
     "zip_to_state",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fairrec_core import limits
 from fairrec_core.data._dataset import DEFAULT_AGE_EDGES, Dataset, age_group
+from fairrec_core.data._values import FLOAT32_MAX, TIMESTAMP, TIMESTAMP_MAX, VALUE, shown
 from fairrec_core.errors import DataError
 
 PRICE_BANDS = ("low", "mid", "high")
@@ -61,6 +63,7 @@ def build_dataset(
             raise DataError(
                 f"{source}: line {row + first_line}: missing {col} (every interaction needs one)"
             )
+    _check_count(len(inter), "max_rows", "interaction rows", source)
     inter = inter.copy()
     if "value" not in inter.columns:
         inter["value"] = 1.0
@@ -86,13 +89,16 @@ def build_dataset(
     if "price" in items.columns and "price_band" not in items.columns:
         items["price_band"] = _price_band(items["price"])
 
+    _check_count(len(users), "max_users", "users", users_source)
+    _check_count(len(items), "max_items", "items", items_source)
+
     # ---- map ids (ids are compared as strings when dtypes differ between files) ----
     if indexed:
         uidx, iidx = inter["user"].to_numpy(np.int64), inter["item"].to_numpy(np.int64)
     else:
         uidx = _map_ids(inter["user_id"], users["user_id"], source, "user_id", users_source, first_line)
         iidx = _map_ids(inter["item_id"], items["item_id"], source, "item_id", items_source, first_line)
-    ts = inter["timestamp"].to_numpy(np.int64)
+    ts, values = _checked_numbers(inter, source, first_line)
     # latest row per (user, item) wins: sort by user, item, time, file order; keep each pair's last
     order = np.lexsort((np.arange(len(uidx)), ts, iidx, uidx))
     u_s, i_s = uidx[order], iidx[order]
@@ -109,7 +115,7 @@ def build_dataset(
         {
             "user": uidx[keep].astype(np.int32),
             "item": iidx[keep].astype(np.int32),
-            "value": inter["value"].to_numpy(np.float32)[keep],
+            "value": values[keep],
             "timestamp": ts[keep],
         }
     )
@@ -127,6 +133,36 @@ def build_dataset(
     )
 
 
+def _check_count(n: int, field: str, what: str, source: str) -> None:
+    lim = getattr(limits.current(), field)
+    if n > lim:
+        raise limits.LimitError(
+            f"{source}: {n:,} {what}; at most {lim:,} are allowed ({limits.ENVIRONMENT[field]})"
+        )
+
+
+def _checked_numbers(inter: pd.DataFrame, source: str, first_line: int):
+    """Timestamps (int64) and values (float32), refusing what the loaders should already have
+    refused: a non-finite or float32-overflowing value, a timestamp outside the documented range."""
+    value = pd.to_numeric(inter["value"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    bad = ~np.isfinite(value) | (np.abs(value) > FLOAT32_MAX)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{source}: line {row + first_line}: value {shown(inter['value'].iloc[row])}, "
+            f"expected {VALUE.describe()}"
+        )
+    ts_raw = pd.to_numeric(inter["timestamp"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    bad = ~np.isfinite(ts_raw) | (ts_raw < 0) | (ts_raw > TIMESTAMP_MAX)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{source}: line {row + first_line}: timestamp {shown(inter['timestamp'].iloc[row])}, "
+            f"expected {TIMESTAMP.describe()}"
+        )
+    return inter["timestamp"].to_numpy(np.int64), value.astype(np.float32)
+
+
 def _checked_attribute_table(
     table: pd.DataFrame, id_col: str, source: str, first_line: int
 ) -> pd.DataFrame:
@@ -140,7 +176,7 @@ def _checked_attribute_table(
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
         raise DataError(
-            f"{source}: line {row + first_line}: duplicate {id_col} {_show(table[id_col].iloc[row])}; ids must be unique"
+            f"{source}: line {row + first_line}: duplicate {id_col} {shown(table[id_col].iloc[row])}; ids must be unique"
         )
     return table.copy()
 
@@ -154,12 +190,8 @@ def _map_ids(
     if (idx < 0).any():
         bad = np.flatnonzero(idx < 0)
         raise DataError(
-            f"{source}: line {int(bad[0]) + first_line}: {col} {_show(values.iloc[bad[0]])} is not in {table} "
+            f"{source}: line {int(bad[0]) + first_line}: {col} {shown(values.iloc[bad[0]])} is not in {table} "
             f"({len(bad)} interaction rows name unknown {col}s)"
         )
     return idx
 
-
-def _show(value) -> str:
-    """repr of an id for messages, without numpy's type wrapper (np.int64(5) -> 5)."""
-    return repr(value.item() if isinstance(value, np.generic) else value)

@@ -6,14 +6,22 @@ Column names are matched after applying a mapping from your names to fairrec's
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from fairrec_core.data._build import build_dataset
 from fairrec_core.data._dataset import DEFAULT_AGE_EDGES, Dataset
+from fairrec_core.data._files import check_path, read_file
 from fairrec_core.data._tables import decode, numeric_column, read_delimited
+from fairrec_core.data._values import (
+    AGE,
+    PRICE,
+    TIMESTAMP,
+    TIMESTAMP_MAX,
+    VALUE,
+    shown,
+    shown_columns,
+)
 from fairrec_core.errors import DataError
 
 #: Recognised without a mapping (lower-cased source name -> fairrec name).
@@ -62,7 +70,7 @@ def read_csv_table(
     frame = frame.rename(columns=renamed)
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()][0]
-        raise DataError(f"{source}: two columns map to {dup!r}; check the column mapping")
+        raise DataError(f"{source}: two columns map to {shown(dup)}; check the column mapping")
     return frame
 
 
@@ -80,12 +88,13 @@ def frames_to_dataset(
     for col in ("user_id", "item_id"):
         if col not in interactions.columns:
             raise DataError(
-                f"{isrc}: missing required column {col!r} (columns: {', '.join(interactions.columns)}; "
+                f"{isrc}: missing required column {col!r} (columns: {shown_columns(interactions.columns)}; "
                 f"map yours with e.g. customer={col})"
             )
     inter = interactions.copy()
     if "value" in inter.columns:
-        inter["value"] = numeric_column(inter, "value", isrc, first_line=2, what="a numeric rating or weight")
+        inter["value"] = numeric_column(inter, "value", isrc, first_line=2, what="a numeric rating or weight",
+                                        valid=VALUE)
         if np.isnan(inter["value"]).any():
             row = int(np.flatnonzero(np.isnan(inter["value"].to_numpy()))[0])
             raise DataError(f"{isrc}: line {row + 2}: column 'value' is empty, expected a number")
@@ -94,16 +103,16 @@ def frames_to_dataset(
     if users is not None:
         users = users.copy()
         if "user_id" not in users.columns:
-            raise DataError(f"{usrc}: missing required column 'user_id' (columns: {', '.join(users.columns)})")
+            raise DataError(f"{usrc}: missing required column 'user_id' (columns: {shown_columns(users.columns)})")
         if "age" in users.columns:
-            users["age"] = numeric_column(users, "age", usrc, first_line=2, what="a numeric age")
+            users["age"] = numeric_column(users, "age", usrc, first_line=2, what="a numeric age", valid=AGE)
         users["user_id"] = users["user_id"].astype(str)
     if items is not None:
         items = items.copy()
         if "item_id" not in items.columns:
-            raise DataError(f"{tsrc}: missing required column 'item_id' (columns: {', '.join(items.columns)})")
+            raise DataError(f"{tsrc}: missing required column 'item_id' (columns: {shown_columns(items.columns)})")
         if "price" in items.columns:
-            items["price"] = numeric_column(items, "price", tsrc, first_line=2, what="a numeric price")
+            items["price"] = numeric_column(items, "price", tsrc, first_line=2, what="a numeric price", valid=PRICE)
         items["item_id"] = items["item_id"].astype(str)
     inter["user_id"] = inter["user_id"].astype(str).where(inter["user_id"].notna())
     inter["item_id"] = inter["item_id"].astype(str).where(inter["item_id"].notna())
@@ -114,33 +123,67 @@ def frames_to_dataset(
 
 
 def _timestamps(col: pd.Series, source: str) -> np.ndarray:
-    """Unix seconds; each value may be a number (unix time) or an ISO date/time (UTC)."""
+    """Whole unix seconds in the documented range (1970-01-01 to 2200-01-01); each value may be
+    a number (unix time) or an ISO date/time (UTC)."""
     numeric = pd.to_numeric(col, errors="coerce")
-    out = numeric.to_numpy(np.float64, copy=True)
-    text = numeric.isna().to_numpy()
+    out = numeric.to_numpy(np.float64, na_value=np.nan, copy=True)
+    text = np.isnan(out)
     if text.any():
-        parsed = pd.to_datetime(col[text], errors="coerce", utc=True, format="mixed")
-        bad = parsed.isna().to_numpy()
-        if bad.any():
-            row = int(np.flatnonzero(text)[np.flatnonzero(bad)[0]])
-            raise DataError(
-                f"{source}: line {row + 2}: column 'timestamp' has {col.iloc[row]!r}, "
-                "expected a unix time or an ISO date"
-            )
-        out[text] = ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy()
+        out[text] = _iso_seconds(col, np.flatnonzero(text), source)
+    bad = ~np.isfinite(out) | (out < 0) | (out > TIMESTAMP_MAX) | (out != np.round(out))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{source}: line {row + 2}: column 'timestamp' has {shown(col.iloc[row])}, "
+            f"expected {TIMESTAMP.describe()} or an ISO date in that range"
+        )
     return out.astype(np.int64)
+
+
+def _iso_seconds(col: pd.Series, rows: np.ndarray, source: str) -> np.ndarray:
+    """Unix seconds of the ISO dates at ``rows``; an unparsable or out-of-range date is one line
+    (pandas raises OutOfBoundsDatetime for dates past 2262 in some operations)."""
+    values = col.iloc[rows]
+    try:
+        parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+        seconds = ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(
+            np.float64, na_value=np.nan
+        )
+    except (ValueError, OverflowError, TypeError, pd.errors.OutOfBoundsDatetime):
+        seconds = np.array([_one_iso(v) for v in values], dtype=np.float64)
+    bad = np.isnan(seconds)
+    if bad.any():
+        row = int(rows[np.flatnonzero(bad)[0]])
+        raise DataError(
+            f"{source}: line {row + 2}: column 'timestamp' has {shown(col.iloc[row])}, "
+            f"expected a unix time or an ISO date from 1970-01-01 to 2200-01-01"
+        )
+    return seconds
+
+
+def _one_iso(value) -> float:
+    """Unix seconds of one ISO date, NaN when unparsable or outside 1970..2200."""
+    try:
+        t = pd.Timestamp(value)
+        if t.tzinfo is None:
+            t = t.tz_localize("UTC")
+        if not 1970 <= t.year < 2200:
+            return float("nan")
+        return float(t.timestamp() // 1)
+    except (ValueError, OverflowError, TypeError, pd.errors.OutOfBoundsDatetime):
+        return float("nan")
 
 
 def load_csv_dir(path, mapping: dict[str, str] | None = None, *, age_edges=DEFAULT_AGE_EDGES) -> Dataset:
     """Load ``interactions.csv`` and optional ``users.csv``/``items.csv`` from a folder."""
-    folder = Path(path)
+    folder = check_path(path)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder (expected a folder holding interactions.csv)")
     files = {n: folder / f"{n}.csv" for n in ("interactions", "users", "items")}
     if not files["interactions"].is_file():
         raise DataError(f"{folder}: no interactions.csv (required; users.csv and items.csv are optional)")
     frames = {
-        n: read_csv_table(p.read_bytes(), str(p), mapping) if p.is_file() else None
+        n: read_csv_table(read_file(p), str(p), mapping) if p.is_file() else None
         for n, p in files.items()
     }
     return frames_to_dataset(

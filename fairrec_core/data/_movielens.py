@@ -7,16 +7,15 @@ Harper & Konstan (2015), The MovieLens Datasets: History and Context, ACM TiiS 5
 
 from __future__ import annotations
 
-import zipfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from fairrec_core.data._build import build_dataset
 from fairrec_core.data._dataset import Dataset
+from fairrec_core.data._files import InputFiles
 from fairrec_core.data._regions import zip_to_region
 from fairrec_core.data._tables import decode, numeric_column, read_delimited
+from fairrec_core.data._values import AGE, CODE, FLAG, ID, TIMESTAMP, VALUE, shown
 from fairrec_core.errors import DataError
 
 ML100K_FILES = ("u.data", "u.user", "u.item")
@@ -36,47 +35,33 @@ ML1M_OCCUPATIONS = (
 )
 
 
-class _Files:
-    """Files of a folder or a zip archive, found by base name."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        if path.is_dir():
-            self._names = {p.name: p for p in path.rglob("*") if p.is_file()}
-            self._zip = None
-        elif path.is_file() and zipfile.is_zipfile(path):
-            self._zip = zipfile.ZipFile(path)
-            self._names = {Path(n).name: n for n in self._zip.namelist() if not n.endswith("/")}
-        elif path.exists():
-            raise DataError(f"{path}: not a folder or a .zip archive")
-        else:
-            raise DataError(f"{path}: no such folder or file")
-
-    def has(self, name: str) -> bool:
-        return name in self._names
-
-    def read(self, name: str) -> bytes:
-        ref = self._names[name]
-        return self._zip.read(ref) if self._zip is not None else Path(ref).read_bytes()
-
-    def label(self, name: str) -> str:
-        return f"{self.path}/{name}" if self._zip is None else f"{self.path}!{self._names[name]}"
-
-
 def load_movielens(path) -> Dataset:
-    """Load MovieLens 100K or 1M from a folder or a .zip, detecting which by the files present."""
-    files = _Files(Path(path))
-    if all(files.has(n) for n in ML100K_FILES):
-        return _load_100k(files)
-    if all(files.has(n) for n in ML1M_FILES):
-        return _load_1m(files)
+    """Load MovieLens 100K or 1M from a folder or a .zip, detecting which by the files present.
+
+    A folder is searched at its top level and one level down; a zip at any depth. A file found
+    twice, or both a complete 100K and a complete 1M set, is refused rather than guessed."""
+    files = InputFiles(path, (*ML100K_FILES, "u.genre", *ML1M_FILES))
+    try:
+        is_100k = all(files.has(n) for n in ML100K_FILES)
+        is_1m = all(files.has(n) for n in ML1M_FILES)
+        if is_100k and is_1m:
+            raise DataError(
+                f"{path}: holds both MovieLens 100K ({files.label('u.data')}) and 1M "
+                f"({files.label('ratings.dat')}) files; point at one of them"
+            )
+        if is_100k:
+            return _load_100k(files)
+        if is_1m:
+            return _load_1m(files)
+    finally:
+        files.close()
     raise DataError(
         f"{path}: expected MovieLens files {', '.join(ML100K_FILES)} (100K) or "
         f"{', '.join(ML1M_FILES)} (1M); found none of either set complete"
     )
 
 
-def _load_100k(files: _Files) -> Dataset:
+def _load_100k(files: InputFiles) -> Dataset:
     src = files.label("u.data")
     ratings = read_delimited(
         decode(files.read("u.data"), src), src, sep="\t",
@@ -84,10 +69,10 @@ def _load_100k(files: _Files) -> Dataset:
     )
     inter = pd.DataFrame(
         {
-            "user_id": numeric_column(ratings, "user_id", src, first_line=1, integer=True, what="an integer id"),
-            "item_id": numeric_column(ratings, "item_id", src, first_line=1, integer=True, what="an integer id"),
-            "value": numeric_column(ratings, "rating", src, first_line=1, what="a numeric rating"),
-            "timestamp": numeric_column(ratings, "timestamp", src, first_line=1, integer=True, what="a unix timestamp"),
+            "user_id": numeric_column(ratings, "user_id", src, first_line=1, what="an integer id", valid=ID),
+            "item_id": numeric_column(ratings, "item_id", src, first_line=1, what="an integer id", valid=ID),
+            "value": numeric_column(ratings, "rating", src, first_line=1, what="a numeric rating", valid=VALUE),
+            "timestamp": numeric_column(ratings, "timestamp", src, first_line=1, what="a unix timestamp", valid=TIMESTAMP),
         }
     )
     usrc = files.label("u.user")
@@ -97,9 +82,9 @@ def _load_100k(files: _Files) -> Dataset:
     )
     users = pd.DataFrame(
         {
-            "user_id": numeric_column(u, "user_id", usrc, first_line=1, integer=True, what="an integer id"),
+            "user_id": numeric_column(u, "user_id", usrc, first_line=1, what="an integer id", valid=ID),
             "gender": u["gender"].str.strip(),
-            "age": numeric_column(u, "age", usrc, first_line=1, integer=True, what="an integer age"),
+            "age": numeric_column(u, "age", usrc, first_line=1, integer=True, what="an integer age", valid=AGE),
             "occupation": u["occupation"].str.strip(),
             "zip_code": u["zip_code"].str.strip(),
         }
@@ -107,22 +92,25 @@ def _load_100k(files: _Files) -> Dataset:
     users["region"] = zip_to_region(users["zip_code"]).to_numpy()
 
     isrc = files.label("u.item")
-    genres = list(ML100K_GENRES)
-    if files.has("u.genre"):
-        gsrc = files.label("u.genre")
-        g = read_delimited(decode(files.read("u.genre"), gsrc, ("utf-8", "latin-1")), gsrc, sep="|", names=["genre", "index"])
-        genres = list(g["genre"].str.strip())
+    genres = _read_genres(files) if files.has("u.genre") else list(ML100K_GENRES)
+    fixed = ["item_id", "title", "release_date", "video_release_date", "imdb_url"]
     it = read_delimited(
         decode(files.read("u.item"), isrc, ("utf-8", "latin-1")), isrc, sep="|",
-        names=["item_id", "title", "release_date", "video_release_date", "imdb_url", *genres],
-        min_columns=5 + len(genres),
+        min_columns=len(fixed) + len(genres),
     )
+    if it.shape[1] > len(fixed) + len(genres):
+        named = f"{files.label('u.genre')} names" if files.has("u.genre") else "MovieLens 100K has"
+        raise DataError(
+            f"{isrc}: {it.shape[1] - len(fixed)} genre flag columns, but {named} "
+            f"{len(genres)} genres; the two files must agree"
+        )
+    it.columns = [*fixed, *genres]
     flags = np.column_stack(
-        [numeric_column(it, g, isrc, first_line=1, integer=True, what="a 0/1 genre flag") for g in genres]
+        [numeric_column(it, g, isrc, first_line=1, what="a genre flag", valid=FLAG) for g in genres]
     ).astype(bool)
     items = pd.DataFrame(
         {
-            "item_id": numeric_column(it, "item_id", isrc, first_line=1, integer=True, what="an integer id"),
+            "item_id": numeric_column(it, "item_id", isrc, first_line=1, what="an integer id", valid=ID),
             "title": it["title"].fillna("").str.strip(),
             "release_date": it["release_date"],
         }
@@ -132,6 +120,22 @@ def _load_100k(files: _Files) -> Dataset:
         "MovieLens 100K", inter, users=users, items=items, source=src,
         users_source=usrc, items_source=isrc, first_line=1,
     )
+
+
+def _read_genres(files: InputFiles) -> list[str]:
+    """Genre names of ``u.genre`` (``name|index`` lines), each non-empty and unique."""
+    gsrc = files.label("u.genre")
+    g = read_delimited(decode(files.read("u.genre"), gsrc, ("utf-8", "latin-1")), gsrc, sep="|",
+                       names=["genre", "index"])
+    reserved = {"item_id", "title", "release_date", "video_release_date", "imdb_url"}
+    genres: list[str] = []
+    for row, name in enumerate(g["genre"].fillna("").str.strip()):
+        if not name:
+            raise DataError(f"{gsrc}: line {row + 1}: empty genre name")
+        if name in genres or name in reserved:
+            raise DataError(f"{gsrc}: line {row + 1}: genre {shown(name)} appears twice; genre names must be unique")
+        genres.append(name)
+    return genres
 
 
 def _add_genres(items: pd.DataFrame, flags: np.ndarray, genres: list[str]) -> None:
@@ -145,7 +149,7 @@ def _add_genres(items: pd.DataFrame, flags: np.ndarray, genres: list[str]) -> No
     items["category"] = primary
 
 
-def _read_dat(files: _Files, name: str, names: list[str]) -> pd.DataFrame:
+def _read_dat(files: InputFiles, name: str, names: list[str]) -> pd.DataFrame:
     src = files.label(name)
     text = decode(files.read(name), src, ("utf-8", "latin-1"))
     if "::" not in text.split("\n", 1)[0]:
@@ -153,30 +157,30 @@ def _read_dat(files: _Files, name: str, names: list[str]) -> pd.DataFrame:
     return read_delimited(text.replace("::", "\x1f"), src, sep="\x1f", names=names)
 
 
-def _load_1m(files: _Files) -> Dataset:
+def _load_1m(files: InputFiles) -> Dataset:
     src = files.label("ratings.dat")
     r = _read_dat(files, "ratings.dat", ["user_id", "item_id", "rating", "timestamp"])
     inter = pd.DataFrame(
         {
-            "user_id": numeric_column(r, "user_id", src, first_line=1, integer=True, what="an integer id"),
-            "item_id": numeric_column(r, "item_id", src, first_line=1, integer=True, what="an integer id"),
-            "value": numeric_column(r, "rating", src, first_line=1, what="a numeric rating"),
-            "timestamp": numeric_column(r, "timestamp", src, first_line=1, integer=True, what="a unix timestamp"),
+            "user_id": numeric_column(r, "user_id", src, first_line=1, what="an integer id", valid=ID),
+            "item_id": numeric_column(r, "item_id", src, first_line=1, what="an integer id", valid=ID),
+            "value": numeric_column(r, "rating", src, first_line=1, what="a numeric rating", valid=VALUE),
+            "timestamp": numeric_column(r, "timestamp", src, first_line=1, what="a unix timestamp", valid=TIMESTAMP),
         }
     )
     usrc = files.label("users.dat")
     u = _read_dat(files, "users.dat", ["user_id", "gender", "age", "occupation", "zip_code"])
-    age = numeric_column(u, "age", usrc, first_line=1, integer=True, what="an ML-1M age code")
+    age = numeric_column(u, "age", usrc, first_line=1, what="an ML-1M age code", valid=CODE)
     unknown_age = ~np.isin(age, list(ML1M_AGE_BANDS))
     if unknown_age.any():
         row = int(np.flatnonzero(unknown_age)[0])
         raise DataError(
             f"{usrc}: line {row + 1}: age code {age[row]} is not one of {sorted(ML1M_AGE_BANDS)}"
         )
-    occ = numeric_column(u, "occupation", usrc, first_line=1, integer=True, what="an occupation code")
+    occ = numeric_column(u, "occupation", usrc, first_line=1, what="an occupation code", valid=CODE)
     users = pd.DataFrame(
         {
-            "user_id": numeric_column(u, "user_id", usrc, first_line=1, integer=True, what="an integer id"),
+            "user_id": numeric_column(u, "user_id", usrc, first_line=1, what="an integer id", valid=ID),
             "gender": u["gender"].str.strip(),
             "age": age,
             "age_group": pd.Categorical(
@@ -191,7 +195,7 @@ def _load_1m(files: _Files) -> Dataset:
     m = _read_dat(files, "movies.dat", ["item_id", "title", "genres"])
     items = pd.DataFrame(
         {
-            "item_id": numeric_column(m, "item_id", isrc, first_line=1, integer=True, what="an integer id"),
+            "item_id": numeric_column(m, "item_id", isrc, first_line=1, what="an integer id", valid=ID),
             "title": m["title"].fillna("").str.strip(),
         }
     )

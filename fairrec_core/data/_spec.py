@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 
+from fairrec_core import limits
 from fairrec_core.data._csv import load_csv_dir
 from fairrec_core.data._dataset import Dataset
 from fairrec_core.data._movielens import load_movielens
 from fairrec_core.data._synthetic import SyntheticSpec, generate_shop
+from fairrec_core.data._values import shown
 from fairrec_core.errors import DataError
 
 SPEC_HELP = (
@@ -24,12 +27,24 @@ def parse_synthetic(args: str) -> SyntheticSpec:
         key = key.strip()
         if not sep or key not in known:
             raise DataError(
-                f"synthetic spec {part!r}: expected key=value with key in {', '.join(known)}"
+                f"synthetic spec {part[:40]!r}: expected key=value with key in {', '.join(known)}"
             )
         try:
             values[key] = float(val) if key == "bias" else int(val)
         except ValueError:
             raise DataError(f"synthetic spec {part!r}: {key} must be a number") from None
+        if key == "bias" and not math.isfinite(values[key]):
+            raise DataError(f"synthetic spec {part!r}: bias must be a finite number")
+        if key != "bias" and not 0 <= values[key] < 2**63:
+            raise DataError(f"synthetic spec {part!r}: {key} must be a whole number from 0 to 2^63 - 1")
+    lim = limits.current()
+    for key, field in (("users", "max_users"), ("items", "max_items"), ("interactions", "max_rows"),
+                       ("brands", "max_items")):
+        if values.get(key, 0) > getattr(lim, field):
+            raise limits.LimitError(
+                f"synthetic spec: {key}={values[key]:,} is over the limit of {getattr(lim, field):,} "
+                f"({limits.ENVIRONMENT[field]})"
+            )
     return SyntheticSpec(**values)
 
 
@@ -45,4 +60,4 @@ def load_dataset(spec: str, *, mapping: dict[str, str] | None = None) -> Dataset
         return load_movielens(arg)
     if kind == "csv" and arg:
         return load_csv_dir(arg, mapping)
-    raise DataError(f"data spec {spec!r}: expected {SPEC_HELP}")
+    raise DataError(f"data spec {shown(spec, 80)}: expected {SPEC_HELP}")

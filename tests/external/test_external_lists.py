@@ -85,7 +85,7 @@ HEADER = "user_id,item_id,rank,score\n"
          r"recommendations\.csv: line 3: duplicate \(user_id, item_id\) \('u00000', 'i00001'\)"),
         (HEADER + "u00000,i00001,1,high\n", r"recommendations\.csv: line 2: score 'high' is not a number"),
         (HEADER + "u00000,i00001,first,0.5\n", r"recommendations\.csv: line 2: rank 'first' is not a whole number"),
-        (HEADER + "u00000,i00001,0,0.5\n", r"recommendations\.csv: line 2: rank 0 must be 1 or more"),
+        (HEADER + "u00000,i00001,0,0.5\n", r"recommendations\.csv: line 2: rank '0' must be a whole number from 1 to 2,147,483,647"),
         (HEADER, r"recommendations\.csv: no recommendations"),
     ],
 )
