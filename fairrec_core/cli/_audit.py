@@ -15,11 +15,15 @@ import pandas as pd
 
 from fairrec_core.cli._data import add_data_arguments, load_from_args
 from fairrec_core.errors import DataError
+from fairrec_core.outputs import check_target, data_inputs, staged_folder, write_atomic
 
 #: Exit status when a ``--fail-on`` condition is met.
 EXIT_GATE = 3
 #: Candidates per user handed to re-rankers.
 DEFAULT_CANDIDATES = 100
+#: Every file an audit may write into ``--out`` (what ``--force`` may replace).
+AUDIT_FILES = ("metrics.json", "recommendations.csv", "test.csv", "users.csv", "groups.csv",
+               "report.html")
 
 
 def add_parser(sub) -> None:
@@ -62,7 +66,10 @@ def add_parser(sub) -> None:
                    help=f"exit with status {EXIT_GATE} when met, repeatable: {GATE_HELP}")
     p.add_argument("--report", action="store_true",
                    help="also write report.html: a self-contained report that opens offline")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder (created; written whole or not at all)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the previous audit in --out (only files an audit writes)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run_audit)
 
@@ -157,6 +164,9 @@ def run_audit(args) -> int:
         raise DataError("--test goes with --recommendations (a model's split makes its own)")
     gates = [FailCondition.parse(s) for s in args.fail_on]
     rerankers = _parse_rerankers(args.rerank)
+    target = dict(owned=AUDIT_FILES, force=args.force, flag="--out",
+                  inputs=[*data_inputs(args.data), args.recommendations, args.test, args.load])
+    check_target(args.out, **target)  # before any work: a refused --out costs nothing
     say(f"loading {args.data}")
     data = load_from_args(args)
     say(f"{data.n_users:,} users, {data.n_items:,} items, {data.n_interactions:,} interactions")
@@ -182,11 +192,6 @@ def run_audit(args) -> int:
         f"{args.permutations} permutations, groups {', '.join(attributes) or 'none'}")
     result = ctx.audit(lists, n_bootstrap=args.bootstrap, n_permutations=args.permutations,
                        seed=args.seed)
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"--out {args.out}: cannot create the folder ({exc.strerror})") from None
     metrics = result.to_dict()
     metrics["settings"].update({"data": args.data, **source, "rerank": list(args.rerank),
                                 "candidates": args.candidates if rerankers else None,
@@ -198,24 +203,27 @@ def run_audit(args) -> int:
                          "failed": bool(hit)})
     if verdicts:
         metrics["fail_on"] = verdicts
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False) + "\n")
-    lists.to_frame(train).to_csv(out / "recommendations.csv", index=False)
     t = test.interactions
-    pd.DataFrame({"user_id": test.user_vocab.lookup(t["user"].to_numpy()),
-                  "item_id": test.item_vocab.lookup(t["item"].to_numpy())}).to_csv(
-        out / "test.csv", index=False)
-    result.users.drop(columns=["user"]).to_csv(out / "users.csv", index=False)
-    result.groups.to_csv(out / "groups.csv", index=False)
-    written = "metrics.json, recommendations.csv, test.csv, users.csv, groups.csv"
+    files = {
+        "metrics.json": json.dumps(metrics, indent=2, allow_nan=False) + "\n",
+        "recommendations.csv": lists.to_frame(train).to_csv(index=False),
+        "test.csv": pd.DataFrame({"user_id": test.user_vocab.lookup(t["user"].to_numpy()),
+                                  "item_id": test.item_vocab.lookup(t["item"].to_numpy())}
+                                 ).to_csv(index=False),
+        "users.csv": result.users.drop(columns=["user"]).to_csv(index=False),
+        "groups.csv": result.groups.to_csv(index=False),
+    }
     if args.report:
         from fairrec_core.report import render_report
 
-        page = render_report(result, title=f"fairrec audit: {source['model']} on {data.name}",
-                             dataset_summary=data.describe(), settings=metrics["settings"],
-                             rerank_effect=rerank_effect)
-        (out / "report.html").write_text(page, encoding="utf-8")
-        written += ", report.html"
-    say(f"wrote {written} to {out}")
+        files["report.html"] = render_report(
+            result, title=f"fairrec audit: {source['model']} on {data.name}",
+            dataset_summary=data.describe(), settings=metrics["settings"],
+            rerank_effect=rerank_effect)
+    with staged_folder(args.out, **target) as stage:
+        for name, text in files.items():
+            write_atomic(stage / name, text)
+    say(f"wrote {', '.join(files)} to {args.out}")
     _print_summary(result, verdicts)
     failed = [v for v in verdicts if v["failed"]]
     for v in failed:

@@ -14,6 +14,8 @@ from fairrec_core.cli._data import add_data_arguments, load_from_args
 from fairrec_core.data import SPLIT_METHODS, split_dataset
 from fairrec_core.metrics import hit_matrix, n_relevant, ndcg
 from fairrec_core.models import MODELS, Progress, limit_threads, parse_params, save_model, top_n
+from fairrec_core.models._modelfile import MODEL_FILES
+from fairrec_core.outputs import check_target, data_inputs
 
 CUTOFF = 10
 BAR_WIDTH = 30
@@ -31,7 +33,10 @@ def add_parser(sub) -> None:
         "--param", action="append", default=[], metavar="KEY=VALUE",
         help="hyperparameter, repeatable (e.g. --param factors=32 --param lr=0.01)",
     )
-    train.add_argument("--out", metavar="DIR", help="folder to save into (default models/NAME)")
+    train.add_argument("--out", metavar="DIR", help="folder to save into (default models/NAME); "
+                       "written whole or not at all")
+    train.add_argument("--force", action="store_true",
+                       help="replace the model already saved in --out (only model files)")
     train.add_argument(
         "--split", default="random", choices=[*SPLIT_METHODS, "none"],
         help="how to hold out test interactions; 'none' trains on everything (default random)",
@@ -74,6 +79,9 @@ class ProgressBar:
 def run_train(args) -> int:
     cls = MODELS[args.model]
     params = parse_params(cls, args.param)
+    out = args.out or f"models/{args.model}"
+    target = dict(force=args.force, inputs=data_inputs(args.data), flag="--out")
+    check_target(out, owned=MODEL_FILES, **target)  # before any work: a refused --out costs nothing
     data = load_from_args(args)
     if args.split == "none":
         train, test = data, None
@@ -98,8 +106,7 @@ def run_train(args) -> int:
             metrics[f"NDCG@{CUTOFF}"] = float(np.nanmean(ndcg(hits, n_relevant(lists, test))))
             metrics[f"HR@{CUTOFF}"] = float(hits.any(axis=1).mean())
             metrics["split"] = f"{args.split} test_size={args.test_size} seed={args.seed}"
-    out = args.out or f"models/{args.model}"
-    folder = save_model(model, out, train=train, metrics=metrics)
+    folder = save_model(model, out, train=train, metrics=metrics, **target)
     print(f"model         {args.model}")
     print(f"params        {', '.join(f'{k}={v}' for k, v in model.get_params().items()) or '-'}")
     print(f"data          {train.name} ({train.n_users:,} users, {train.n_items:,} items, "

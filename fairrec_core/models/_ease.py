@@ -6,10 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from fairrec_core.errors import ModelError
+from fairrec_core.limits import check_dense
 from fairrec_core.models._base import Progress, Recommender, binary_matrix
-
-#: Above this many items the dense item x item inverse does not fit in memory comfortably.
-MAX_ITEMS = 20_000
 
 
 class EASE(Recommender):
@@ -27,20 +25,20 @@ class EASE(Recommender):
             raise ModelError(f"ease: l2 must be positive, got {self.l2!r}")
 
     def _fit(self, train, progress) -> None:
-        if self.n_items_ > MAX_ITEMS:
-            raise ModelError(
-                f"ease: {self.n_items_} items is too many for the dense item-item matrix "
-                f"(at most {MAX_ITEMS}); use als or bpr"
-            )
+        n = self.n_items_
+        # peak: the float64 Gram matrix and its inverse side by side (B is computed in place)
+        check_dense((2, n, n), np.float64, what=f"ease: the item x item Gram matrix and its "
+                    f"inverse for {n:,} items", alternative="use als or bpr for this catalogue")
         if progress is not None:
             progress(Progress(0, 1, message="computing the item-item Gram matrix"))
         x = binary_matrix(train)
         gram = (x.T @ x).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += float(self.l2)
         p = np.linalg.inv(gram)
-        b = p / (-np.diag(p))
-        b[np.diag_indices_from(b)] = 0.0
-        self.weights_ = b.astype(np.float32)
+        del gram
+        p /= -np.diag(p).copy()
+        p[np.diag_indices_from(p)] = 0.0
+        self.weights_ = p.astype(np.float32)
         if progress is not None:
             progress(Progress(1, 1, message="solved the item-item weights"))
 

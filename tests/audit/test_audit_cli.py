@@ -91,7 +91,7 @@ def test_fail_on_exits_3_when_exceeded(tmp_path, capsys):
     assert [v["failed"] for v in verdicts] == [True, False]
     gap = json.loads((tmp_path / "metrics.json").read_text())["gaps"]["gender"]["ndcg@10"]
     assert verdicts[0]["value"] == pytest.approx(gap["difference"])
-    code, _, _ = run(capsys, "--model", "popularity", "--out", str(tmp_path), *FAST,
+    code, _, _ = run(capsys, "--model", "popularity", "--out", str(tmp_path), *FAST, "--force",
                      "--fail-on", "gender:ndcg@10:ratio<0")
     assert code == 0
 
