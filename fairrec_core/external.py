@@ -182,6 +182,8 @@ def _numbers(frame, col, source, valid: Range) -> np.ndarray:
         bad |= np.isfinite(values) & (values != np.round(values))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
+        if frame[col].isna().iloc[row]:
+            raise DataError(f"{source}: line {row + 2}: {col} is empty")
         if np.isnan(values[row]):
             expected = "is not a whole number" if valid.integer else "is not a number"
         else:

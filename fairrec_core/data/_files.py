@@ -78,6 +78,8 @@ class InputFiles:
             self._names = _folder_files(self.path, set(wanted))
         elif is_file and _is_zip(self.path):
             self._zip, self._names = _open_zip(self.path, set(wanted))
+        elif is_file and _starts_like_zip(self.path):
+            raise DataError(f"{self.path}: damaged zip archive (no end-of-archive record; truncated?)")
         elif is_file or self.path.exists():
             raise DataError(f"{self.path}: not a folder or a .zip archive")
         else:
@@ -103,6 +105,14 @@ class InputFiles:
 def _is_zip(path: Path) -> bool:
     try:
         return zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
+def _starts_like_zip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
     except OSError:
         return False
 
