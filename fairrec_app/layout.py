@@ -58,3 +58,22 @@ def error_box(what: str | None = None) -> Iterator[None]:
         yield
     except FairrecError as exc:
         st.error(f"{what}: {exc}" if what else str(exc), icon=":material/error:")
+
+
+@contextmanager
+def input_box(what: str) -> Iterator[None]:
+    """:func:`error_box` for reading what a user gave (an upload, a path): besides a
+    :class:`FairrecError`, a failure to read it (out of memory, an OS error, a malformed file
+    the loader did not foresee) is shown as one short line too, never as a traceback."""
+    try:
+        yield
+    except FairrecError as exc:
+        st.error(f"{what}: {exc}", icon=":material/error:")
+    except MemoryError:
+        st.error(f"{what}: not enough memory to read this input; try a smaller file",
+                 icon=":material/error:")
+    except Exception as exc:  # noqa: BLE001 - user input must never end in a traceback
+        detail = " ".join(str(exc).split())
+        detail = detail if len(detail) <= 160 else detail[:157] + "..."
+        st.error(f"{what}: could not read this input ({type(exc).__name__}{': ' if detail else ''}"
+                 f"{detail})", icon=":material/error:")

@@ -133,11 +133,6 @@ class ImportedUpload:
         return f"imported:{_digest(self.recs)}:{_digest(self.test)}"
 
 
-def csv_columns(raw: bytes, name: str) -> list[str]:
-    """The header of an uploaded CSV (for the column-mapping form)."""
-    return list(read_csv_table(raw, name).columns)
-
-
 def guess_mapping(columns: list[str], part: str) -> dict[str, str]:
     """fairrec field -> source column, for the columns whose names already say what they are."""
     out = {}

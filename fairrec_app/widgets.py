@@ -126,16 +126,20 @@ def param_options(spec, data, params: dict) -> list | None:
 
 def reranker_controls(step, cls, data, *, disabled: bool = False):
     """An on/off toggle and one input per parameter of a re-ranker (sliders for numbers, select
-    boxes for data-dependent choices), keyed ``whatif.w.<name>.<param>``; returns the new step.
+    boxes for data-dependent choices), keyed ``whatif.w.<name>.<param>``; returns the new step,
+    built from the widgets' current values.
 
-    Widget values are seeded from ``step`` when the page is opened (Streamlit forgets widget
-    state when the user visits another page; the step in session state remembers it)."""
+    Streamlit deletes the keys of widgets that the current page does not draw, so the setting
+    lives in a plain key too: every widget's ``on_change`` copies it into the chain
+    (``keys.WHATIF_CHAIN``) at once, before any script run (even one cut short by the next key
+    press or by navigation), and a widget whose key was deleted is seeded from the chain."""
     from fairrec_app import keys
 
     ss = st.session_state
+    remember = {"on_change": remember_step, "args": (step.name, cls)}
     on_key = keys.widget("whatif", step.name, "on")
     ss.setdefault(on_key, step.enabled)
-    enabled = st.toggle(f"**{step.name}**", key=on_key, help=_paragraph(cls.__doc__))
+    enabled = st.toggle(f"**{step.name}**", key=on_key, help=_paragraph(cls.__doc__), **remember)
     st.caption(_first_line(cls.__doc__))
     params = dict(step.params)
     for spec in cls.PARAMS.values():
@@ -148,11 +152,11 @@ def reranker_controls(step, cls, data, *, disabled: bool = False):
                 use_key = keys.widget("whatif", step.name, spec.name, "set")
                 ss.setdefault(use_key, value is not None)
                 use = st.checkbox(f"set {spec.key}", key=use_key, help=spec.help,
-                                  disabled=disabled or not enabled)
+                                  disabled=disabled or not enabled, **remember)
             ss.setdefault(key, float(spec.low if value is None else value))
             chosen = st.slider(spec.key, float(spec.low), float(spec.high),
                                step=float(spec.step or 0.05), key=key, help=spec.help,
-                               disabled=disabled or not enabled or not use)
+                               disabled=disabled or not enabled or not use, **remember)
             params[spec.name] = chosen if use else None
             continue
         if not options:
@@ -164,9 +168,35 @@ def reranker_controls(step, cls, data, *, disabled: bool = False):
         if ss.get(key) not in options:
             ss[key] = current
         chosen = st.selectbox(spec.key, options, key=key, help=spec.help,
-                              disabled=disabled or not enabled)
+                              disabled=disabled or not enabled, **remember)
         params[spec.name] = None if chosen == NONE else chosen
     return step.__class__(step.name, enabled, step.params_json).with_params(params)
+
+
+def remember_step(name: str, cls) -> None:
+    """``on_change`` of a re-ranker's widgets: copy their values into the session's chain."""
+    from dataclasses import replace
+
+    from fairrec_app import keys
+    from fairrec_app.settings import RerankStep
+
+    ss = st.session_state
+    chain = ss[keys.WHATIF_CHAIN]
+    step = next((s for s in chain.steps if s.name == name), RerankStep(name))
+    params = dict(step.params)
+    for spec in cls.PARAMS.values():
+        key = keys.widget("whatif", name, spec.name)
+        if key not in ss:
+            continue
+        value = ss[key]
+        if spec.kind == "float":
+            use_key = keys.widget("whatif", name, spec.name, "set")
+            value = None if spec.optional and not ss.get(use_key, True) else float(value)
+        elif value == NONE:
+            value = None
+        params[spec.name] = value
+    enabled = bool(ss.get(keys.widget("whatif", name, "on"), step.enabled))
+    ss[keys.WHATIF_CHAIN] = chain.replace_step(replace(step, enabled=enabled).with_params(params))
 
 
 def _first_line(doc: str | None, limit: int = 150) -> str:

@@ -3,14 +3,13 @@
 
 import streamlit as st
 
-from fairrec_app import keys, layout, services, widgets, workspace
+from fairrec_app import keys, layout, paths, services, uploads, widgets, workspace
 from fairrec_app.settings import EvalSettings
 from fairrec_app.sources import (
     CSV_FIELDS,
     CSV_REQUIRED,
     CsvUpload,
     DataSource,
-    csv_columns,
     guess_mapping,
 )
 from fairrec_core import charts
@@ -65,15 +64,21 @@ with tab_demo:
 with tab_ml:
     st.markdown("MovieLens 100K or 1M, as a folder or a `.zip` (the files are recognised by name: "
                 "`u.data`, `u.user`, `u.item` or `ratings.dat`, `users.dat`, `movies.dat`).")
-    with st.form("data.ml_path_form"):
-        path = st.text_input("Folder or zip on the server", placeholder="/data/ml-100k")
-        if st.form_submit_button("Load from path"):
-            with layout.error_box("MovieLens"):
-                workspace.set_source(DataSource.movielens_path(path))
-                st.rerun()
+    if paths.server_paths_enabled():
+        with st.form("data.ml_path_form"):
+            path = st.text_input("Folder or zip on the server", placeholder="data/ml-100k",
+                                 help=f"Only paths under the data folders can be read (set by "
+                                      f"{paths.ROOTS_ENV}).")
+            st.caption(f"Data folders: {paths.roots_label()}")
+            if st.form_submit_button("Load from path"):
+                with layout.input_box("MovieLens"):
+                    where = paths.resolve_data_path(path)
+                    workspace.set_source(DataSource.movielens_path(str(where)))
+                    st.rerun()
     up = st.file_uploader("…or upload the zip", type=["zip"], key="data.w.ml_zip")
     if up is not None and st.button("Load uploaded zip", key="data.w.ml_zip_load"):
-        with layout.error_box("MovieLens"):
+        with layout.input_box("MovieLens"):
+            uploads.check_size(up)
             workspace.set_source(DataSource.movielens_zip(up.name, up.getvalue()))
             st.rerun()
 
@@ -81,24 +86,25 @@ with tab_csv:
     st.markdown("Upload `interactions` (required: one row per user × item; optional value, "
                 "timestamp, event) and optionally `users` (attributes such as gender, age, region) "
                 "and `items` (category, brand, price). Map your column names below.")
-    uploads = {}
+    uploads_ = {}
     cols = st.columns(3)
     for col, part in zip(cols, CSV_FIELDS, strict=True):
-        uploads[part] = col.file_uploader(f"{part}.csv", type=["csv", "txt"],
+        uploads_[part] = col.file_uploader(f"{part}.csv", type=["csv", "txt"],
                                           key=keys.widget("data", "csv", part))
-    files = {}
-    if uploads["interactions"] is None:
+    if uploads_["interactions"] is None:
         st.info("Upload at least an interactions file to map its columns.", icon=":material/upload:")
     else:
         ok = True
-        for part, up in uploads.items():
+        mappings = {}
+        for part, up in uploads_.items():
             if up is None:
                 continue
-            with layout.error_box(up.name):
-                raw = up.getvalue()
-                columns = csv_columns(raw, up.name)
+            with layout.input_box(up.name):
+                columns = uploads.csv_header(up)  # the first line only, once per upload
                 guess = guess_mapping(columns, part)
-                st.markdown(f"**{up.name}** — columns: `{'`, `'.join(columns)}`")
+                shown = ", ".join(columns) if len(columns) <= 60 else (
+                    ", ".join(columns[:60]) + f" … ({len(columns):,} columns)")
+                st.markdown(f"**{up.name}** — columns: `{shown}`")
                 mcols = st.columns(len(CSV_FIELDS[part]))
                 mapping = []
                 for mc, target in zip(mcols, CSV_FIELDS[part], strict=True):
@@ -109,12 +115,15 @@ with tab_csv:
                                           key=keys.widget("data", "map", part, target))
                     if chosen != "—" and chosen != target:
                         mapping.append((chosen, target))
-                files[part] = CsvUpload(up.name, raw, tuple(mapping))
+                mappings[part] = tuple(mapping)
                 continue
             ok = False
-        if ok and "interactions" in files and st.button("Load CSV files", type="primary",
-                                                         key="data.w.csv_load"):
-            with layout.error_box("CSV upload"):
+        if ok and "interactions" in mappings and st.button("Load CSV files", type="primary",
+                                                            key="data.w.csv_load"):
+            with layout.input_box("CSV upload"):
+                # the whole files are read (and parsed, by the loader) only now
+                files = {part: CsvUpload(uploads_[part].name, uploads_[part].getvalue(), mapping)
+                         for part, mapping in mappings.items()}
                 workspace.set_source(DataSource.csv_files(
                     files["interactions"], files.get("users"), files.get("items")))
                 st.rerun()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import keys, layout, services, widgets, workspace
+from fairrec_app import keys, layout, paths, services, widgets, workspace
 from fairrec_app.settings import ModelChoice
 from fairrec_app.sources import ImportedUpload
 from fairrec_core import charts, glossary
@@ -135,9 +135,7 @@ with left:
         folder = st.text_input("Name", value=default_name, help=f"Saved under {MODELS_DIR}/NAME.")
         if st.form_submit_button("Save", icon=":material/save:", disabled=ms.model is None):
             with layout.error_box("Save"):
-                if not re.fullmatch(r"[A-Za-z0-9_.-]+", folder or ""):
-                    raise ModelError(f"model name {folder!r}: use letters, digits, '.', '_' or '-'")
-                target = MODELS_DIR / folder
+                target = paths.model_folder(folder, MODELS_DIR)  # stays inside models/
                 if target.exists():
                     raise ModelError(f"{target} already exists; choose another name")
                 save_model(ms.model, target, train=ds.train)

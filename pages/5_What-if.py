@@ -46,6 +46,9 @@ def what_if() -> None:
             after = ctx.summarize(after_lists)
 
     st.markdown(f"#### Overall — re-ranking: {reranking.label}")
+    # the setting these metrics were computed for (the widgets' values of this very run)
+    st.caption(f"Computed for: {reranking.label if after_lists is not None else 'no re-ranking'}"
+               f" · k = {k}")
     cards = st.columns(4) + st.columns(4)
     for col, name in zip(cards, CARDS, strict=False):
         metric = f"{name}@{k}"

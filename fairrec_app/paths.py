@@ -1,0 +1,99 @@
+"""Where the app may read and write on the server: the data roots of the server-path box and the
+folder saved models go to.
+
+A dashboard shared on a network must not let a browser user probe or walk the server's file
+system, nor write outside the models folder. Two settings, read anew on every call::
+
+    FAIRREC_DATA_ROOTS     folders the server-path box may read under, separated by os.pathsep
+                           (":" on Linux); replaces the default, the project's data/ folder
+    FAIRREC_SERVER_PATHS   "off" (or 0, false, no) hides the server-path box entirely: users
+                           then upload their files instead
+
+A typed path is resolved (``Path.resolve()``, symlinks followed) and refused, with one message
+that does not say whether it exists, unless it lies under a root. Uploads never touch the disk
+(they are read from memory), so there is no uploads folder to add to the roots.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from fairrec_core.errors import DataError, ModelError
+
+PROJECT = Path(__file__).resolve().parents[1]
+#: The default data root: the project's ``data/`` folder.
+DEFAULT_DATA_ROOT = PROJECT / "data"
+ROOTS_ENV = "FAIRREC_DATA_ROOTS"
+SWITCH_ENV = "FAIRREC_SERVER_PATHS"
+_OFF = {"off", "0", "false", "no", "none", "disabled"}
+
+#: A saved model's name: a letter or digit, then letters, digits, '.', '_' or '-' (64 at most).
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def server_paths_enabled() -> bool:
+    """False when ``FAIRREC_SERVER_PATHS`` switches the server-path box off."""
+    return os.environ.get(SWITCH_ENV, "on").strip().lower() not in _OFF
+
+
+def data_roots() -> tuple[Path, ...]:
+    """The resolved folders the server-path box may read under."""
+    raw = os.environ.get(ROOTS_ENV)
+    if raw is None or not raw.strip():
+        parts = [DEFAULT_DATA_ROOT]
+    else:
+        parts = [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
+    return tuple(Path(os.path.abspath(p)).resolve() for p in parts)
+
+
+def roots_label() -> str:
+    """The roots as users may see them (project-relative where possible)."""
+    out = []
+    for root in data_roots():
+        try:
+            out.append(str(root.relative_to(PROJECT)) + "/")
+        except ValueError:
+            out.append(str(root) + "/")
+    return ", ".join(out)
+
+
+def resolve_data_path(text: str) -> Path:
+    """The resolved path a user typed, if it lies under a data root; otherwise one
+    :class:`DataError` that does not reveal whether the path exists. A relative path is taken
+    relative to the project folder."""
+    if not server_paths_enabled():
+        raise DataError("reading files on the server is switched off here; upload them instead")
+    text = (text or "").strip()
+    if not text:
+        raise DataError("enter the path of a folder or a .zip under " + roots_label())
+    refused = DataError(f"only paths under the data folders ({roots_label()}) can be read here")
+    if "\x00" in text or len(text) > 4096:
+        raise refused
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = PROJECT / path
+    try:
+        resolved = path.resolve()  # follows every symlink, also one inside a root pointing out
+    except (OSError, RuntimeError):
+        raise refused from None
+    for root in data_roots():
+        if resolved == root or resolved.is_relative_to(root):
+            return resolved
+    raise refused
+
+
+def model_folder(name: str, models_dir: Path) -> Path:
+    """``models_dir / name`` for a valid saved-model name, checked to stay inside
+    ``models_dir``; otherwise a one-line :class:`ModelError`."""
+    name = name or ""
+    if not MODEL_NAME.fullmatch(name) or name in {".", ".."}:
+        shown = name if len(name) <= 70 else name[:67] + "..."
+        raise ModelError(f"model name {shown!r}: use 1 to 64 letters, digits, '.', '_' or '-', "
+                         "starting with a letter or digit")
+    base = Path(os.path.abspath(models_dir)).resolve()
+    target = (base / name).resolve()
+    if target.parent != base:
+        raise ModelError(f"model name {name!r}: it must name a folder inside {models_dir}/")
+    return Path(models_dir) / name
