@@ -6,7 +6,10 @@ without test items; beyond-accuracy metrics take item indices (``-1`` pads) and 
 
 from fairrec_core.metrics._calibration import (
     CALIBRATION_ALPHA,
+    CALIBRATION_COLUMNS,
+    calibration_attribute,
     calibration_kl,
+    category_combos,
     category_matrix,
     history_distribution,
     list_distribution,
@@ -38,12 +41,15 @@ from fairrec_core.metrics._weighting import position_discount
 
 __all__ = [
     "CALIBRATION_ALPHA",
+    "CALIBRATION_COLUMNS",
     "HEAD_SHARE",
     "POPULARITY_BANDS",
     "TAIL_SHARE",
     "average_popularity",
     "average_precision",
+    "calibration_attribute",
     "calibration_kl",
+    "category_combos",
     "category_matrix",
     "coverage",
     "gini",

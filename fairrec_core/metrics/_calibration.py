@@ -12,26 +12,41 @@ from fairrec_core.ranking import PAD_ITEM
 CALIBRATION_ALPHA = 0.01
 
 
-def category_matrix(labels: pd.Series) -> tuple[tuple[str, ...], sp.csr_matrix]:
-    """Each item's distribution over categories: ``(categories, A)`` with ``A[j, c]`` the weight
-    of category ``c`` for item ``j`` (rows sum to 1).
+#: Item columns the calibration distribution is read from, in order of preference: MovieLens'
+#: "|"-joined genres, else a single category.
+CALIBRATION_COLUMNS = ("categories", "category")
 
-    ``labels`` holds one label per item; "|"-joined labels (MovieLens ``categories``) are split
-    and the item's weight is spread evenly over its genres (Steck 2018). A missing or empty label
-    is the category "Unknown".
+
+def calibration_attribute(items: pd.DataFrame) -> str | None:
+    """The item column whose distribution ``calibration_kl`` measures by default: ``categories``
+    ("|"-joined, spread evenly) where the data has it, else ``category``; None with neither."""
+    return next((c for c in CALIBRATION_COLUMNS if c in items.columns), None)
+
+
+def category_combos(labels: pd.Series) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """The distinct category mixes of ``labels`` (one label per item): ``(categories, mixes,
+    item_mix)`` with ``mixes[m]`` mix ``m``'s distribution over ``categories`` (float64, rows sum
+    to 1) and ``item_mix[j]`` item ``j``'s mix.
+
+    "|"-joined labels (MovieLens ``categories``) are split and the item's weight is spread evenly
+    over its genres (Steck 2018). A missing or empty label is the category "Unknown".
     """
     text = labels.astype("string").fillna("").astype(str).to_numpy()
     combos, item_combo = np.unique(text, return_inverse=True)
     parts = [list(dict.fromkeys(p for p in c.split("|") if p)) or ["Unknown"] for c in combos]
     categories = sorted({p for ps in parts for p in ps})
     index = {c: i for i, c in enumerate(categories)}
-    rows, cols, vals = [], [], []
+    mixes = np.zeros((len(combos), len(categories)))
     for m, ps in enumerate(parts):
-        rows += [m] * len(ps)
-        cols += [index[p] for p in ps]
-        vals += [1.0 / len(ps)] * len(ps)
-    combo_matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(combos), len(categories)))
-    return tuple(categories), sp.csr_matrix(combo_matrix[item_combo.ravel()])
+        mixes[m, [index[p] for p in ps]] = 1.0 / len(ps)
+    return tuple(categories), mixes, item_combo.ravel().astype(np.int64)
+
+
+def category_matrix(labels: pd.Series) -> tuple[tuple[str, ...], sp.csr_matrix]:
+    """Each item's distribution over categories: ``(categories, A)`` with ``A[j, c]`` the weight
+    of category ``c`` for item ``j`` (rows sum to 1; the mixes of :func:`category_combos`)."""
+    categories, mixes, item_mix = category_combos(labels)
+    return categories, sp.csr_matrix(sp.csr_matrix(mixes)[item_mix])
 
 
 def history_distribution(train, item_categories: sp.csr_matrix) -> np.ndarray:

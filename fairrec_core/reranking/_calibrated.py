@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fairrec_core.errors import DataError
+from fairrec_core.metrics import calibration_attribute
 from fairrec_core.ranking import RankedLists
 from fairrec_core.reranking._base import Reranker, gather, relevance
 from fairrec_core.reranking._features import category_profiles, history_distribution
@@ -21,7 +23,9 @@ class CalibratedReranker(Reranker):
     where ``s`` is the model score min-max normalised within the user's candidates, ``p_u`` the
     category distribution of the user's training history, ``q_L`` that of the list (an item with
     several categories spreads its weight evenly; uniform weights over items and positions) and
-    ``a = 0.01``. ``lam = 0`` keeps the model's ranking; users without history are left as they
+    ``a = 0.01``. By default the categories are those the audit's ``calibration_kl`` measures
+    (``categories`` where the data has them, else ``category``), so the re-ranker lowers the
+    audited figure. ``lam = 0`` keeps the model's ranking; users without history are left as they
     are. The greedy algorithm is Steck's (the objective is submodular).
     """
 
@@ -34,20 +38,28 @@ class CalibratedReranker(Reranker):
             "attribute",
             "attribute",
             "item_attribute",
-            "category",
-            "item attribute whose distribution is calibrated ('|'-joined values are split)",
+            None,
+            "item attribute whose distribution is calibrated ('|'-joined values are split "
+            "evenly); none = the one the audit's calibration_kl measures: 'categories' where "
+            "the data has them, else 'category'",
+            optional=True,
             fit=True,
         ),
     }
     TARGET = ("calibration_kl", "down")
 
-    def __init__(self, lam: float = 0.5, attribute: str = "category"):
+    def __init__(self, lam: float = 0.5, attribute: str | None = None):
         self.lam = lam
         self.attribute = attribute
 
     def _fit(self, train) -> None:
-        self.profiles_ = category_profiles(train, self.attribute, owner=self.NAME)
-        self.history_ = history_distribution(train, self.profiles_.item_matrix())
+        attribute = self.attribute or calibration_attribute(train.items)
+        if attribute is None:
+            raise DataError(f"{self.NAME}: the items have no 'categories' or 'category' column; "
+                            "name the item attribute to calibrate (attribute=...)")
+        self.attribute_ = attribute
+        self.profiles_ = category_profiles(train, attribute, owner=self.NAME)
+        self.history_ = history_distribution(train, self.profiles_)
 
     def _prepare(self, candidates: RankedLists):
         prof = self.profiles_

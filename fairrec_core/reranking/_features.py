@@ -10,7 +10,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from fairrec_core.errors import DataError
-from fairrec_core.metrics import POPULARITY_BANDS, popularity_bands
+from fairrec_core.metrics import POPULARITY_BANDS, category_combos, popularity_bands
+from fairrec_core.metrics import history_distribution as metrics_history
 
 #: Derived item attribute: "head" / "mid" / "tail" by training popularity (the audit's bands,
 #: :func:`fairrec_core.metrics.popularity_bands`).
@@ -88,39 +89,23 @@ class CategoryProfiles:
 
 
 def category_profiles(train, attribute: str, *, owner: str) -> CategoryProfiles:
-    """Category profiles of ``attribute``: "|"-joined values (like ``categories``) are split."""
+    """Category profiles of ``attribute``: "|"-joined values (like ``categories``) are split and
+    spread evenly — the audit's own category mixes (:func:`fairrec_core.metrics.category_combos`)."""
     items = train.items
     if attribute not in items.columns or attribute in _NOT_ATTRIBUTES:
         raise DataError(
             f"{owner}: unknown item attribute {attribute!r}; available: "
             f"{', '.join(c for c in items.columns if c not in _NOT_ATTRIBUTES)}"
         )
-    labels = items[attribute].astype("string").fillna("").astype(str).to_numpy()
-    combos, item_profile = np.unique(labels, return_inverse=True)
-    parts = [[p for p in c.split("|") if p] or ["Unknown"] for c in combos]
-    categories = sorted({p for ps in parts for p in ps})
-    index = {c: i for i, c in enumerate(categories)}
-    matrix = np.zeros((len(combos), len(categories)))
-    for m, ps in enumerate(parts):
-        cols = [index[p] for p in dict.fromkeys(ps)]
-        matrix[m, cols] = 1.0 / len(cols)
-    return CategoryProfiles(attribute, tuple(categories), matrix, item_profile.astype(np.int64))
+    categories, matrix, item_profile = category_combos(items[attribute])
+    return CategoryProfiles(attribute, categories, matrix, item_profile)
 
 
-def history_distribution(train, item_matrix: np.ndarray) -> np.ndarray:
-    """Per user index, the mean of ``item_matrix`` rows over the items in the user's training
-    history (uniform weights); all zeros for a user without history. float64 [n_users, C]."""
-    inter = train.interactions
-    users = inter["user"].to_numpy(np.int64)
-    items = inter["item"].to_numpy(np.int64)
-    seen = sp.csr_matrix(
-        (np.ones(len(users)), (users, items)), shape=(train.n_users, train.n_items)
-    )
-    out = np.asarray(seen @ item_matrix)
-    counts = np.asarray(seen.sum(axis=1)).ravel()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(counts[:, None] > 0, out / counts[:, None], 0.0)
-    return out
+def history_distribution(train, profiles: CategoryProfiles) -> np.ndarray:
+    """Per user index, the category distribution of the training history over ``profiles``'
+    categories: the audit's :func:`fairrec_core.metrics.history_distribution` (each distinct
+    history item weighing the same); all zeros for a user without history. [n_users, C]."""
+    return metrics_history(train, sp.csr_matrix(profiles.matrix)[profiles.item_profile])
 
 
 def user_group_codes(train, attribute: str, *, owner: str) -> tuple[tuple[str, ...], np.ndarray]:

@@ -11,7 +11,9 @@ from fairrec_core.reranking import RERANKERS, CalibratedReranker, parse_rerank
 def test_parse_maps_lambda_to_lam_and_keeps_defaults():
     r = parse_rerank("calibrated:lambda=0.25")
     assert isinstance(r, CalibratedReranker)
-    assert r.get_params() == {"lam": 0.25, "attribute": "category"}
+    # attribute none: the audit's calibration attribute (categories, else category)
+    assert r.get_params() == {"lam": 0.25, "attribute": None}
+    assert parse_rerank("calibrated:attribute=none").attribute is None
     assert parse_rerank("  MMR ").get_params() == RERANKERS["mmr"]().get_params()
 
 
