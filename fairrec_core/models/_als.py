@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fairrec_core.errors import ModelError
-from fairrec_core.models._base import CHUNK_CELLS, Progress, Recommender, binary_matrix
+from fairrec_core.models._base import Progress, Recommender, binary_matrix, chunk_rows
 from fairrec_core.models._validation import (
     EarlyStopping,
     check_fraction,
@@ -47,7 +47,7 @@ def _solve_side(m: sp.csr_matrix, own: np.ndarray, other: np.ndarray, other_bias
 
     def apply(x: np.ndarray) -> np.ndarray:
         out = x @ gram
-        step = max(1, CHUNK_CELLS // max(1, m.shape[1]))
+        step = chunk_rows(m.shape[1])
         for start in range(0, len(x), step):
             block = m[start : start + step]
             rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fairrec_core.errors import ModelError
+from fairrec_core.errors import FairrecError, ModelError
 from fairrec_core.limits import check_dense, current, human_bytes
 
 #: The training interactions every model keeps (CSR of the user x item 0/1 matrix).
@@ -21,7 +21,7 @@ SEEN_SHAPES = {
 
 
 def _shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    return str(tuple(int(s) if str(s).isdigit() else s for s in shape)).replace("'", "")
 
 
 def _header(fp, file: Path, key: str):
@@ -51,7 +51,7 @@ def read_arrays(file: Path, specs: dict, dims: dict[str, int]) -> dict[str, np.n
                 if key + ".npy" not in names:
                     raise ModelError(f"{file}: array {key!r} is missing")
                 out[key] = _read_one(zf, file, key, shape, np.dtype(dtype), bound)
-    except ModelError:
+    except FairrecError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
             NotImplementedError) as exc:

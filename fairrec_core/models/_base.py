@@ -15,9 +15,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from fairrec_core.errors import ModelError
+from fairrec_core.limits import check_dense, current
 
 #: Scores are computed for at most this many (user, item) cells at once.
 CHUNK_CELLS = 1 << 22
+#: Bytes a score cell costs while a block is ranked (the float32 block and top-k temporaries).
+CELL_BYTES = 16
 
 NOT_FITTED = "{name}: the model is not trained yet; call fit(train) first"
 
@@ -164,7 +167,7 @@ class Recommender:
             )
         items = np.empty((len(users), k), dtype=np.int64)
         scores = np.empty((len(users), k), dtype=np.float32)
-        step = max(1, CHUNK_CELLS // self.n_items_)
+        step = chunk_rows(self.n_items_)
         for start in range(0, len(users), step):
             chunk = users[start : start + step]
             block = np.array(self._scores(chunk), dtype=np.float32)
@@ -215,12 +218,20 @@ class Recommender:
     def _pair_scores(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         out = np.empty(len(users), dtype=np.float32)
         uniq, inverse = np.unique(users, return_inverse=True)
-        step = max(1, CHUNK_CELLS // self.n_items_)
+        step = chunk_rows(self.n_items_)
         for start in range(0, len(uniq), step):
             block = self._scores(uniq[start : start + step])
             sel = (inverse >= start) & (inverse < start + step)
             out[sel] = block[inverse[sel] - start, items[sel]]
         return out
+
+
+def chunk_rows(n_cols: int) -> int:
+    """Rows of an ``n_cols``-wide score block computed at once: at most :data:`CHUNK_CELLS`
+    cells and within ``FAIRREC_MAX_DENSE_BYTES`` (a single row that does not fit is refused)."""
+    budget = current().max_dense_bytes // CELL_BYTES
+    check_dense((1, n_cols), np.float32, what="one row of scores")
+    return max(1, min(CHUNK_CELLS, budget) // max(1, int(n_cols)))
 
 
 def top_k(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from fairrec_core.models._base import CHUNK_CELLS, top_k
+from fairrec_core.models._base import chunk_rows, top_k
 
 
 def neighbour_table(
@@ -23,7 +23,7 @@ def neighbour_table(
     weights = np.zeros((n, max(k, 0)), dtype=np.float32)
     if k <= 0:
         return indices, weights
-    step = max(1, CHUNK_CELLS // n)
+    step = chunk_rows(n)
     for start in range(0, n, step):
         rows = np.arange(start, min(n, start + step))
         dots = (x[rows] @ xt).toarray().astype(np.float32)

@@ -7,7 +7,7 @@ import numpy as np
 
 from fairrec_core.errors import ModelError
 from fairrec_core.metrics import hit_matrix, n_relevant, ndcg
-from fairrec_core.models._base import CHUNK_CELLS, binary_matrix, top_k
+from fairrec_core.models._base import binary_matrix, chunk_rows, top_k
 from fairrec_core.ranking import RankedLists
 
 #: Only users with at least this many training interactions give validation items.
@@ -59,7 +59,7 @@ def validation_ndcg(scores, fit, val) -> float:
     users = np.flatnonzero(val.user_counts)
     seen = binary_matrix(fit)
     k = min(CUTOFF, fit.n_items)
-    step = max(1, CHUNK_CELLS // fit.n_items)
+    step = chunk_rows(fit.n_items)
     values = []
     for start in range(0, len(users), step):
         chunk = users[start : start + step]
