@@ -33,8 +33,11 @@ METRICS: dict[str, MetricInfo] = {
                            "{k}.", True),
     "mrr": MetricInfo("MRR", "1 / rank of the first held-out item in the top {k} (0 if none).",
                       True),
-    "map": MetricInfo("MAP", "Average precision over the ranks of the hits, normalised by "
-                      "min(held-out items, {k}).", True),
+    "map": MetricInfo("MAP", "Average precision over the ranks of the hits, divided by "
+                      "min(held-out items, {k}), so a top {k} that holds all it could scores 1. "
+                      "ranx and trec_eval divide by all held-out items instead, so their MAP@{k} "
+                      "is lower for users with more than {k} held-out items (on MovieLens 100K "
+                      "about half of ours).", True),
     "ild": MetricInfo("Diversity (ILD)", "Intra-list diversity: share of pairs in the top {k} "
                       "from different categories.", True),
     "novelty": MetricInfo("Novelty", "Mean −log2 popularity of the recommended items: how "

@@ -16,7 +16,11 @@ def reciprocal_rank(hits: np.ndarray, n_rel: np.ndarray) -> np.ndarray:
 
 def average_precision(hits: np.ndarray, n_rel: np.ndarray) -> np.ndarray:
     """Sum of precision@r over the ranks r of the hits, divided by min(n_rel, k) (so a list
-    holding all it could hold scores 1; MAP is its mean); NaN without test items."""
+    holding all it could hold scores 1; MAP is its mean); NaN without test items.
+
+    Note: ranx and trec_eval divide by n_rel (all test items), so for users with more than k
+    test items their AP@k is ours times min(n_rel, k) / n_rel (about half of ours on
+    MovieLens 100K at k = 10)."""
     k = hits.shape[1]
     h = hits.astype(np.float64)
     prec_at = np.cumsum(h, axis=1) / np.arange(1, k + 1)

@@ -43,6 +43,30 @@ def test_ndcg_and_ap_normalise_by_min_of_test_items_and_k():
     assert M.average_precision(hits, np.array([5]))[0] == pytest.approx(1 / 3)
 
 
+def test_map_normaliser_against_trec_eval_and_in_the_glossary():
+    """trec_eval / ranx AP@k divides by all test items; ours by min(test items, k): on random
+    hits ours times min(n_rel, k) / n_rel is the trec_eval value, computed plainly here. The
+    glossary and README say so."""
+    from pathlib import Path
+
+    from fairrec_core import glossary
+
+    rng = np.random.default_rng(4)
+    k = 10
+    hits = rng.random((300, k)) < 0.3
+    n_rel = np.maximum(hits.sum(axis=1), rng.integers(1, 40, 300))
+    trec = np.array([sum((h[: r + 1].sum() / (r + 1)) for r in range(k) if h[r]) / n
+                     for h, n in zip(hits, n_rel, strict=True)])
+    ours = M.average_precision(hits, n_rel)
+    np.testing.assert_allclose(ours * np.minimum(n_rel, k) / n_rel, trec, rtol=1e-12)
+    more = (n_rel > k) & hits.any(axis=1)
+    assert more.sum() > 50 and (ours[more] > trec[more]).all()
+    text = glossary.help_text("map@10")
+    assert "min(held-out items, 10)" in text and "trec_eval" in text and "ranx" in text
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "min(held-out items, k)" in readme and "trec_eval" in readme
+
+
 def test_hit_lookup_ignores_padding():
     keys = np.sort(np.array([0 * 5 + 0, 1 * 5 + 3]))  # (user 0, item 0), (user 1, item 3)
     items = np.array([[0, PAD], [2, 3]])
