@@ -64,6 +64,8 @@ def build_dataset(
                 f"{source}: line {row + first_line}: missing {col} (every interaction needs one)"
             )
     _check_count(len(inter), "max_rows", "interaction rows", source)
+    # a users/items table derived from the interactions is counted against their file
+    count_sources = (source if users is None else users_source, source if items is None else items_source)
     inter = inter.copy()
     if "value" not in inter.columns:
         inter["value"] = 1.0
@@ -89,8 +91,8 @@ def build_dataset(
     if "price" in items.columns and "price_band" not in items.columns:
         items["price_band"] = _price_band(items["price"])
 
-    _check_count(len(users), "max_users", "users", users_source)
-    _check_count(len(items), "max_items", "items", items_source)
+    _check_count(len(users), "max_users", "users", count_sources[0])
+    _check_count(len(items), "max_items", "items", count_sources[1])
 
     # ---- map ids (ids are compared as strings when dtypes differ between files) ----
     if indexed:

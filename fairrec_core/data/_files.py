@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fairrec_core import limits
 from fairrec_core.data._tables import check_size
-from fairrec_core.data._values import shown
+from fairrec_core.data._values import clipped, shown
 from fairrec_core.errors import DataError
 
 CHUNK = 1 << 20
@@ -150,7 +150,7 @@ def _open_zip(path: Path, wanted: set[str]):
         zf = zipfile.ZipFile(path)
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise DataError(f"{path}: not a readable zip archive ({shown(str(exc), 80)})") from None
+        raise DataError(f"{path}: not a readable zip archive ({clipped(exc)})") from None
     if len(infos) > lim.max_zip_members:
         zf.close()
         raise limits.LimitError(
@@ -219,7 +219,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> byte
                 parts.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError,
             NotImplementedError) as exc:
-        raise DataError(f"{label}: damaged zip member ({shown(str(exc), 80)})") from None
+        raise DataError(f"{label}: damaged zip member ({clipped(exc)})") from None
     if total != info.file_size:
         raise DataError(f"{label}: damaged zip member (read {total:,} bytes, the directory says {info.file_size:,})")
     return b"".join(parts)

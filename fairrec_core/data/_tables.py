@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fairrec_core import limits
-from fairrec_core.data._values import Range, shown
+from fairrec_core.data._values import Range, clipped, shown
 from fairrec_core.errors import DataError
 
 
@@ -115,7 +115,7 @@ def read_delimited(
             skipinitialspace=sep == ",",
         )
     except pd.errors.ParserError as exc:
-        detail = shown(str(exc).strip().splitlines()[-1], 120).strip("'\"")
+        detail = clipped(str(exc).strip().splitlines()[-1], 120)
         raise DataError(f"{source}: cannot parse the file as {_sep_name(sep)} text ({detail})") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{source}: the file is empty") from None

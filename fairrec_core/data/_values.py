@@ -54,6 +54,12 @@ def shown(value, limit: int = SHOWN_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def clipped(text: str, limit: int = 80) -> str:
+    """Text from an exception on one line, cut to ``limit`` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def shown_columns(columns, limit: int = 12) -> str:
     """``'a', 'b', ... (N columns)``: a header listed in a message, never a megabyte of it."""
     cols = [shown(str(c), 30) for c in columns]
