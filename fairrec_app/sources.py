@@ -22,7 +22,7 @@ from fairrec_core.data import (
     load_movielens,
     read_csv_table,
 )
-from fairrec_core.errors import DataError
+from fairrec_core.errors import DataError, FairrecError
 
 #: fairrec's column names that a CSV column can be mapped to, per file.
 CSV_FIELDS = {
@@ -108,8 +108,8 @@ class DataSource:
                 path.write_bytes(self.upload)
                 try:
                     data = load_movielens(path)
-                except DataError as exc:  # name the upload, not the temporary file
-                    raise DataError(str(exc).replace(str(path), "uploaded zip")) from None
+                except FairrecError as exc:  # name the upload, not the temporary file
+                    raise type(exc)(str(exc).replace(str(path), "uploaded zip")) from None
             return data
         if self.kind == "csv":
             inter, users, items = (None if p is None else p.frame() for p in self.csv)

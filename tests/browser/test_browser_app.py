@@ -58,18 +58,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(request, tmp_path):
-    """A freshly started `streamlit run app.py`; stopped by PID when the test ends."""
+def start_server(request, log_path: Path, env: dict | None = None):
+    """Start `streamlit run app.py` on 127.0.0.1 (``env`` added to the environment), wait for its
+    health check and stop it by PID when ``request``'s scope ends. Returns (base URL, process)."""
     _require_browser()
     port = _free_port()
-    log_path = tmp_path / "streamlit.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
 
     def stop():
@@ -97,7 +96,13 @@ def server(request, tmp_path):
         if time.monotonic() > deadline:
             pytest.fail("streamlit did not answer /_stcore/health within 60 s")
         time.sleep(0.3)
-    return base
+    return base, proc
+
+
+@pytest.fixture
+def server(request, tmp_path):
+    """A freshly started `streamlit run app.py`; stopped by PID when the test ends."""
+    return start_server(request, tmp_path / "streamlit.log")[0]
 
 
 @pytest.fixture(scope="module")
