@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from fairrec_core.errors import DataError
 
@@ -122,10 +122,15 @@ def _fit_set(out, which, y, x, codes, labels, pairs, level) -> None:
     regression: users' values ``y`` [n, len(which)], covariates ``x`` [n, p], group ``codes``."""
     n, p = x.shape
     present, code = np.unique(codes, return_inverse=True)
-    n_g = np.bincount(code).astype(np.float64)
-    g = len(present)
-    df = n - g - p
-    if n == 0 or df <= 0:
+    code = code.ravel()
+    n_g = np.bincount(code, minlength=len(present)).astype(np.float64)
+    df = n - len(present) - p
+    local = {int(c): i for i, c in enumerate(present)}
+    index = {lab: i for i, lab in enumerate(labels)}
+    hi = np.array([local.get(index.get(h, -1), -1) for h, _ in pairs])
+    lo = np.array([local.get(index.get(lo_, -1), -1) for _, lo_ in pairs])
+    has = (hi >= 0) & (lo >= 0)
+    if n == 0 or df <= 0 or not has.any():
         return
     x = x - x.mean(axis=0)  # conditioning only: differences of intercepts do not move
     x_bar = _group_means(code, x, n_g)
@@ -133,42 +138,37 @@ def _fit_set(out, which, y, x, codes, labels, pairs, level) -> None:
     x_w = x - x_bar[code]  # within-group deviations (Frisch-Waugh)
     y_w = y - y_bar[code]
     xtx = x_w.T @ x_w
-    if p and np.linalg.matrix_rank(xtx) < p:
+    eig = np.linalg.eigvalsh(xtx)
+    if eig.min() <= 1e-10 * max(eig.max(), 1e-300):
         return  # a covariate is constant within groups: the adjustment is not identified
-    inv = np.linalg.inv(xtx) if p else np.zeros((0, 0))
+    inv = np.linalg.inv(xtx)
     beta = inv @ (x_w.T @ y_w)  # [p, m']
     resid = y_w - x_w @ beta
     lev = 1.0 / n_g[code] + np.einsum("ip,pq,iq->i", x_w, inv, x_w)
-    one_minus = 1.0 - lev
-    quantile = stats.t.ppf(0.5 + level / 2.0, df)
-    local = {int(c): i for i, c in enumerate(present)}
-    index = {lab: i for i, lab in enumerate(labels)}
-    for col, i in enumerate(which):
-        hi_label, lo_label = pairs[col]
-        hi = local.get(index.get(hi_label, -1), -1)
-        lo = local.get(index.get(lo_label, -1), -1)
-        if hi < 0 or lo < 0:
-            continue
-        dx = x_bar[hi] - x_bar[lo]
-        raw = y_bar[hi, col] - y_bar[lo, col]
-        explained = float(dx @ beta[:, col])
-        diff = raw - explained
-        # the adjusted gap is sum_u a_u y_u; HC3: var = sum_u a_u^2 e_u^2 / (1 - h_u)^2
-        a = (code == hi) / n_g[hi] - (code == lo) / n_g[lo] - x_w @ (inv @ dx)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            terms = np.where(one_minus > 1e-10, (a * resid[:, col] / one_minus) ** 2,
-                             np.where(np.abs(a) > 1e-12, np.nan, 0.0))
-        se = float(np.sqrt(terms.sum()))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = diff / se if se > 0 else np.nan
-            share = explained / raw if raw != 0 else np.nan
-        p_value = float(2.0 * stats.t.sf(abs(t), df)) if np.isfinite(t) else np.nan
-        out[i] = (n, raw, diff, se, diff - quantile * se, diff + quantile * se, p_value,
-                  explained, share)
+    hi, lo = np.where(has, hi, 0), np.where(has, lo, 0)
+    cols = np.arange(len(which))
+    dx = x_bar[hi] - x_bar[lo]  # [m', p]
+    raw = y_bar[hi, cols] - y_bar[lo, cols]
+    explained = np.einsum("mp,pm->m", dx, beta)
+    diff = raw - explained
+    # the adjusted gap is sum_u a_u y_u; HC3: var = sum_u a_u^2 e_u^2 / (1 - h_u)^2
+    a = ((code[:, None] == hi) / n_g[hi] - (code[:, None] == lo) / n_g[lo]
+         - x_w @ (inv @ dx.T))
+    one_minus = (1.0 - lev)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(one_minus > 1e-10, (a * resid / one_minus) ** 2,
+                         np.where(np.abs(a) > 1e-12, np.nan, 0.0))  # h = 1: e = 0, unknown var
+        se = np.sqrt(terms.sum(axis=0))
+        t = np.where(se > 0, diff / se, np.nan)
+        share = np.where(raw != 0, explained / raw, np.nan)
+    p_value = 2.0 * special.stdtr(df, -np.abs(t))
+    q = special.stdtrit(df, 0.5 + level / 2.0)
+    rows = np.column_stack([np.full(len(which), n), raw, diff, se, diff - q * se,
+                            diff + q * se, p_value, explained, share])
+    out[np.asarray(which)[has]] = rows[has]
 
 
 def _group_means(code: np.ndarray, v: np.ndarray, n_g: np.ndarray) -> np.ndarray:
     """Per group, the column means of ``v`` [n, q] -> [groups, q]."""
-    sums = np.zeros((len(n_g), v.shape[1]))
-    np.add.at(sums, code, v)
-    return sums / n_g[:, None]
+    sums = np.column_stack([np.bincount(code, weights=c, minlength=len(n_g)) for c in v.T])
+    return sums.reshape(len(n_g), v.shape[1]) / n_g[:, None]
