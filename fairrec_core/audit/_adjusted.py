@@ -73,6 +73,51 @@ def numeric_user_columns(train) -> list[str]:
             and not pd.api.types.is_bool_dtype(train.users[c])]
 
 
+def check_covariates(train, names) -> tuple[str, ...]:
+    """The extra covariate names (beside activity), checked against ``train``'s user columns
+    (one DataError line naming the column otherwise)."""
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    names = tuple(dict.fromkeys(str(n) for n in names))
+    activity_covariates(train, np.zeros(0, dtype=np.int64), names)  # raises on a bad column
+    return names
+
+
+def audit_adjusted(ctx, users, values, index, ok, gaps, *, level: float) -> pd.DataFrame:
+    """The adjusted gaps of a full audit (``ctx`` an AuditContext): every grouping and accuracy
+    metric (the first ``len(ACCURACY_METRICS)`` columns of ``values``), covariates activity and
+    ``ctx.covariates`` (if set), the headline pairs of ``gaps``."""
+    from fairrec_core.audit._context import ACCURACY_METRICS
+
+    m = len(ACCURACY_METRICS)
+    x, names = activity_covariates(ctx.train, users, getattr(ctx, "covariates", ()))
+    return adjusted_gaps(values[:, :m], ctx.metric_names[:m], index, ok[:, :m], gaps, x, names,
+                         level=level)
+
+
+def adjusted_json(frame: pd.DataFrame, level: float) -> dict:
+    """``{(attribute, metric): entry}`` for ``metrics.json``'s ``gaps.<attr>.<m>.adjusted``:
+    ``difference`` (activity held equal), ``ci95`` (at ``level``), ``p_value``, ``se``,
+    ``standard_error`` ("HC3"), ``raw_difference``, ``explained``, ``share_explained``,
+    ``group_high``, ``group_low``, ``n_users``, ``covariates`` (list)."""
+    from fairrec_core.audit._result import _num  # JSON-safe numbers, as everywhere in metrics.json
+
+    out = {}
+    for r in frame.itertuples(index=False):
+        out[(r.attribute, r.metric)] = {
+            "difference": _num(r.difference), "ci95": [_num(r.ci_lo), _num(r.ci_hi)],
+            "p_value": _num(r.p_value), "se": _num(r.se), "standard_error": STANDARD_ERROR,
+            "confidence_level": float(level),
+            "raw_difference": _num(r.raw_difference), "explained": _num(r.explained),
+            "share_explained": _num(r.share_explained),
+            "group_high": r.group_high or None, "group_low": r.group_low or None,
+            "n_users": int(r.n), "covariates": [c for c in r.covariates.split(", ") if c],
+        }
+    return out
+
+
 def adjusted_gaps(values: np.ndarray, metrics, index, ok: np.ndarray, gaps: pd.DataFrame,
                   covariates: np.ndarray, names, *, level: float = 0.95) -> pd.DataFrame:
     """The adjusted gap of every grouping of ``index`` (a GroupIndex over the listed users) and
