@@ -86,10 +86,9 @@ class _Progress:
 
 
 def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    from fairrec_core.data import read_file  # within FAIRREC_MAX_FILE_BYTES, one-line errors
+
+    return read_file(Path(path))
 
 
 def _lists_from_model(args, data, say):
