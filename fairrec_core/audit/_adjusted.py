@@ -85,14 +85,15 @@ def check_covariates(train, names) -> tuple[str, ...]:
     return names
 
 
-def audit_adjusted(ctx, users, values, index, ok, gaps, *, level: float) -> pd.DataFrame:
+def audit_adjusted(ctx, users, values, index, ok, gaps, *, level: float,
+                   covariates=()) -> pd.DataFrame:
     """The adjusted gaps of a full audit (``ctx`` an AuditContext): every grouping and accuracy
     metric (the first ``len(ACCURACY_METRICS)`` columns of ``values``), covariates activity and
-    ``ctx.covariates`` (if set), the headline pairs of ``gaps``."""
+    the user columns ``covariates``, the headline pairs of ``gaps``."""
     from fairrec_core.audit._context import ACCURACY_METRICS
 
     m = len(ACCURACY_METRICS)
-    x, names = activity_covariates(ctx.train, users, getattr(ctx, "covariates", ()))
+    x, names = activity_covariates(ctx.train, users, covariates or ())
     return adjusted_gaps(values[:, :m], ctx.metric_names[:m], index, ok[:, :m], gaps, x, names,
                          level=level)
 

@@ -256,15 +256,20 @@ class AuditContext:
 
     # ---- full audit ---------------------------------------------------------------------------
     def audit(self, lists: RankedLists, *, n_bootstrap: int = 1000, n_permutations: int = 1000,
-              seed: int | None = 0, level: float = 0.95) -> AuditResult:
+              seed: int | None = 0, level: float = 0.95,
+              covariates=None) -> AuditResult:
         """Everything: the summary, plus ``level`` bootstrap intervals of every group mean
         (``n_bootstrap`` resamples of users), simultaneous intervals of every pairwise gap,
         studentised permutation tests of every gap, pair and group against the rest
         (``n_permutations`` shuffles of the group labels) with multiplicity-adjusted p-values,
         ratios to a reference group, the minimum detectable gap, demographic parity of
         recommended item attributes against the groups' histories, item exposure and the
-        popularity lift per group. ``seed`` makes it reproducible. See :mod:`._full`."""
+        popularity lift per group. ``seed`` makes it reproducible. See :mod:`._full`.
+
+        ``adjusted``: every gap of an accuracy metric also with the users' activity held equal
+        (log(1 + training interactions)) and, with ``covariates``, numeric user columns such as
+        ``"age"`` (see :mod:`._adjusted`)."""
         from fairrec_core.audit._full import full_audit
 
         return full_audit(self, lists, n_bootstrap=n_bootstrap, n_permutations=n_permutations,
-                          seed=seed, level=level)
+                          seed=seed, level=level, covariates=covariates)

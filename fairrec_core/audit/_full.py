@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fairrec_core.audit._adjusted import audit_adjusted, check_covariates
 from fairrec_core.audit._bootstrap import bootstrap_intervals
 from fairrec_core.audit._exposure import group_table as exposure_group_table
 from fairrec_core.audit._exposure import item_table, lorenz_table
@@ -19,7 +20,8 @@ from fairrec_core.audit._result import AuditResult
 from fairrec_core.errors import DataError
 
 
-def full_audit(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level: float):
+def full_audit(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level: float,
+               covariates=None):
     """:meth:`AuditContext.audit` (``ctx``) of ``lists``."""
     from fairrec_core.audit._context import USER_METRICS
 
@@ -27,6 +29,7 @@ def full_audit(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level
         raise DataError(f"audit: confidence level must be between 0 and 1, got {level}")
     if n_bootstrap < 0 or n_permutations < 0:
         raise DataError("audit: the numbers of resamples and permutations cannot be negative")
+    covariates = check_covariates(ctx.train, covariates)
     top, values, index, means, n, sizes, ok, overall, exposure = ctx._summary_parts(lists)
     metrics = ctx.metric_names
     boot_rng, perm_rng = np.random.default_rng(seed).spawn(2)
@@ -50,6 +53,9 @@ def full_audit(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level
     gaps["ci_lo"] = gap_lo.ravel()
     gaps["ci_hi"] = gap_hi.ravel()
     vs_rest = _vs_rest(index, metrics, values, means, n, sizes, ok, p_rest)
+    # the gaps of accuracy metrics with activity (and chosen covariates) held equal
+    adjusted = audit_adjusted(ctx, top.users, values, index, ok, gaps, level=level,
+                              covariates=covariates)
     # parity, exposure, popularity
     parity = _parity(ctx, top, index, big)
     relevant = np.bincount(ctx.test_items[np.isin(ctx.test_users, top.users)],
@@ -75,7 +81,7 @@ def full_audit(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level
         parity_gaps=parity[2], parity_js=parity[3],
         item_exposure=item_table(ctx, top.items, exposure, relevant),
         exposure=exposure_group_table(ctx.item_attributes, exposure, relevant),
-        lorenz=lorenz_table(exposure), popularity=popularity, head=head,
+        lorenz=lorenz_table(exposure), popularity=popularity, head=head, adjusted=adjusted,
         notes=tuple(ctx._notes(top, sizes, index)),
     )
 

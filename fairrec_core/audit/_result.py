@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from fairrec_core.audit._adjusted import adjusted_json
 from fairrec_core.audit._groups import INTERSECTION
 from fairrec_core.audit._summary import gap_row, group_table
 from fairrec_core.errors import DataError
@@ -47,6 +48,13 @@ class AuditResult:
     - ``vs_rest``: ``attribute, group, metric, n_users, mean, rest_mean, difference`` (group -
       rest), ``ratio`` (group / rest), ``flag`` (ratio outside [0.8, 1.25]), ``p_value``,
       ``compared`` (the group is large enough).
+    - ``adjusted``: per attribute and accuracy metric, the gap between the same headline pair
+      with the users' activity held equal: ``attribute, metric, group_high, group_low, n``
+      (users in the regression), ``raw_difference`` (= the gap's difference), ``difference``
+      (alpha_high - alpha_low of OLS metric ~ group intercepts + log(1 + training
+      interactions) [+ chosen covariates]), ``se`` (HC3), ``ci_lo, ci_hi`` (t interval at
+      ``level``), ``p_value``, ``explained`` (raw - adjusted = slopes x covariate mean
+      differences, Oaxaca-Blinder), ``share_explained`` (explained / raw), ``covariates``.
     - ``parity``: ``attribute, item_attribute, group, value, recommended_share, history_share,
       bias_disparity``; ``parity_values``: per value ``recommended_overall, history_overall,
       difference, ratio, history_difference, history_ratio``; ``parity_gaps``: per attribute and
@@ -82,6 +90,7 @@ class AuditResult:
     lorenz: pd.DataFrame
     popularity: pd.DataFrame
     head: dict
+    adjusted: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = field(default=())
 
     # ---- accessors ----------------------------------------------------------------------------
@@ -173,6 +182,7 @@ class AuditResult:
 
     def _gaps_dict(self) -> dict:
         out: dict = {}
+        adjusted = adjusted_json(self.adjusted, self.level) if len(self.adjusted) else {}
         for r in self.gaps.itertuples(index=False):
             out.setdefault(r.attribute, {})[r.metric] = {
                 "difference": _num(r.difference),
@@ -180,6 +190,7 @@ class AuditResult:
                 "p_value": _num(r.p_value), "flag": bool(r.flag),
                 "max_group": r.max_group or None, "min_group": r.min_group or None,
                 "n_groups": int(r.n_groups), "vs_rest": {},
+                "adjusted": adjusted.get((r.attribute, r.metric)),
             }
         for r in self.vs_rest.itertuples(index=False):
             if r.compared:
