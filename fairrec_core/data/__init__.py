@@ -1,7 +1,13 @@
 """Dataset model, loaders and splits."""
 
 from fairrec_core.data._build import build_dataset
-from fairrec_core.data._csv import frames_to_dataset, load_csv_dir, parse_mapping, read_csv_table
+from fairrec_core.data._csv import (
+    frames_to_dataset,
+    load_csv_dir,
+    parse_mapping,
+    read_csv_header,
+    read_csv_table,
+)
 from fairrec_core.data._dataset import DEFAULT_AGE_EDGES, Dataset, age_bands, age_group
 from fairrec_core.data._files import read_file
 from fairrec_core.data._movielens import load_movielens
@@ -29,6 +35,7 @@ __all__ = [
     "load_movielens",
     "parse_mapping",
     "parse_synthetic",
+    "read_csv_header",
     "read_csv_table",
     "read_file",
     "split_dataset",

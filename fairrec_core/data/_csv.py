@@ -12,7 +12,14 @@ import pandas as pd
 from fairrec_core.data._build import build_dataset
 from fairrec_core.data._dataset import DEFAULT_AGE_EDGES, Dataset
 from fairrec_core.data._files import check_path, read_file
-from fairrec_core.data._tables import decode, numeric_column, read_delimited
+from fairrec_core.data._tables import (
+    check_size,
+    check_width,
+    decode,
+    numeric_column,
+    parse_header,
+    read_delimited,
+)
 from fairrec_core.data._values import (
     AGE,
     PRICE,
@@ -46,6 +53,19 @@ def parse_mapping(pairs) -> dict[str, str]:
             raise DataError(f"column mapping {pair!r}: expected SOURCE=TARGET, e.g. sex=gender")
         out[src] = dst
     return out
+
+
+def read_csv_header(raw: bytes, source: str) -> list[str]:
+    """The column names of a CSV's header line as written (no mapping), read from its first line
+    only — cheap on a large upload (for a column-mapping form); same checks as
+    :func:`read_csv_table` (width, repeated names, quotes, encoding)."""
+    check_size(len(raw), source)
+    end = raw.find(b"\n")
+    first = raw if end < 0 else raw[:end]
+    if not first.strip():
+        raise DataError(f"{source}: the file is empty")
+    check_width(first.decode("latin-1"), source, ",")
+    return parse_header(decode(first, source, ("utf-8-sig",)).rstrip("\r"), source)
 
 
 def read_csv_table(

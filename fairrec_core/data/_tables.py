@@ -44,16 +44,23 @@ def check_size(n_bytes: int, source: str) -> None:
         )
 
 
-def _check_shape(text: str, source: str, sep: str) -> str:
-    """Check the number of lines and the width of the first line; return the first line."""
+def check_width(first: str, source: str, sep: str) -> None:
+    """Refuse a first line (a header) with more than ``max_columns`` fields, counted before
+    any parsing."""
     lim = limits.current()
-    first = text.split("\n", 1)[0].rstrip("\r")
     width = first.count(sep) + 1
     if width > lim.max_columns:
         raise limits.LimitError(
             f"{source}: {'header' if sep == ',' else 'line 1'} has {width:,} columns; at most "
             f"{lim.max_columns:,} are allowed ({limits.ENVIRONMENT['max_columns']})"
         )
+
+
+def _check_shape(text: str, source: str, sep: str) -> str:
+    """Check the number of lines and the width of the first line; return the first line."""
+    lim = limits.current()
+    first = text.split("\n", 1)[0].rstrip("\r")
+    check_width(first, source, sep)
     rows = text.count("\n") + (not text.endswith("\n"))
     if rows > lim.max_rows + 1:
         raise limits.LimitError(

@@ -186,3 +186,23 @@ def test_ml_ids_and_numbers_load_exactly(tmp_path):
                       for a, b, c, d in (ln.split("\t") for ln in FILES["u.data"].splitlines()))
     assert rows == expected
     assert ds.users["age"].tolist() == [24, 53]
+
+
+def test_csv_header_read_from_the_first_line_only():
+    """The mapping form's header read: the names as written, without parsing the rows (a
+    broken row further down does not matter), with the same header checks."""
+    import csv
+    import io
+
+    from fairrec_core.data import read_csv_header
+
+    head = "\ufeffCustomer, Item,rating\r\n"
+    raw = (head + "1,a,4\n" + '2,"b,5\n' * 1000).encode("utf-8")
+    assert read_csv_header(raw, "u.csv") == [c.strip() for c in next(csv.reader(io.StringIO(head[1:])))]
+    with pytest.raises(FairrecError) as info:
+        read_csv_header(",".join(f"c{k}" for k in range(50_000)).encode(), "u.csv")
+    assert str(info.value) == "u.csv: header has 50,000 columns; at most 1,000 are allowed (FAIRREC_MAX_COLUMNS)"
+    with pytest.raises(FairrecError) as info:
+        read_csv_header(b"a,b,a\n1,2,3\n", "u.csv")
+    assert str(info.value) == (
+        "u.csv: line 1: column 'a' appears twice (columns 1 and 3); every column name must be unique")
