@@ -218,3 +218,47 @@ def test_covariates_from_the_data(ml100k_split):
         activity_covariates(train, users, ["gender"])
     with pytest.raises(DataError, match="unknown covariate 'height'"):
         activity_covariates(train, users, ["height"])
+
+
+def test_full_audit_table_and_metrics_json(ease_parts):
+    ctx, lists, values, *_ = ease_parts
+    res = ctx.audit(lists, n_bootstrap=0, n_permutations=0, covariates=["age"])
+    adj = res.adjusted
+    assert list(adj.columns) == ["attribute", "metric", "group_high", "group_low", "n",
+                                 "raw_difference", "difference", "se", "ci_lo", "ci_hi",
+                                 "p_value", "explained", "share_explained", "covariates"]
+    acc = res.gaps[res.gaps["metric"].isin(ctx.metric_names[:N_ACC])]
+    merged = adj.merge(acc, on=["attribute", "metric"], suffixes=("", "_gap"))
+    assert len(merged) == len(adj) == len(acc)
+    assert (merged.group_high == merged.max_group).all()
+    assert (merged.group_low == merged.min_group).all()
+    np.testing.assert_allclose(merged.raw_difference, merged.difference_gap, atol=1e-12)
+    # the same numbers as a plain fit with both covariates
+    row = adj.query("attribute == 'gender' and metric == 'ndcg@10'").iloc[0]
+    j = list(ctx.metric_names).index("ndcg@10")
+    keep = ~np.isnan(values[:, j])
+    users = lists.users[keep]
+    x = np.column_stack([np.log1p(ctx.train.user_counts[users]),
+                         ctx.train.users["age"].to_numpy(float)[users]])
+    gender = ctx.train.users["gender"].astype(str).to_numpy()[users]
+    want = plain_ols(values[keep, j], gender, x, row.group_high, row.group_low)
+    assert row.difference == pytest.approx(want["difference"], abs=1e-10)
+    assert row.se == pytest.approx(want["se"], rel=1e-8)
+    # metrics.json: every earlier key kept, the adjusted entry added
+    entry = res.to_dict()["gaps"]["gender"]["ndcg@10"]
+    assert {"difference", "difference_ci95", "ratio", "p_value", "flag", "max_group",
+            "min_group", "n_groups", "vs_rest"} <= set(entry)
+    a = entry["adjusted"]
+    assert a["difference"] == pytest.approx(row.difference)
+    assert a["ci95"] == pytest.approx([row.ci_lo, row.ci_hi])
+    assert a["p_value"] == pytest.approx(row.p_value)
+    assert a["share_explained"] == pytest.approx(row.share_explained)
+    assert a["raw_difference"] == pytest.approx(entry["difference"])
+    assert a["covariates"] == [ACTIVITY, "age"] and a["standard_error"] == "HC3"
+    assert res.to_dict()["gaps"]["gender"]["ild@10"]["adjusted"] is None
+
+
+def test_bad_covariate_is_one_line(ease_parts):
+    ctx, top = ease_parts[0], ease_parts[1]
+    with pytest.raises(DataError, match="^audit: covariate 'occupation' must be a numeric"):
+        ctx.audit(top, n_bootstrap=0, n_permutations=0, covariates="occupation")
