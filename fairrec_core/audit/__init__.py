@@ -7,6 +7,13 @@ Build an :class:`AuditContext` once per train / test split, then assess any rank
 :class:`AuditResult` with everything, serialisable with ``to_dict()``).
 """
 
+from fairrec_core.audit._adjusted import (
+    ACTIVITY,
+    ADJUSTED_COLUMNS,
+    activity_covariates,
+    adjusted_gaps,
+    numeric_user_columns,
+)
 from fairrec_core.audit._context import (
     ACCURACY_METRICS,
     BEYOND_METRICS,
@@ -23,6 +30,8 @@ from fairrec_core.audit._summary import AuditSummary
 
 __all__ = [
     "ACCURACY_METRICS",
+    "ACTIVITY",
+    "ADJUSTED_COLUMNS",
     "BEYOND_METRICS",
     "CATALOGUE_METRICS",
     "DEFAULT_GROUPS",
@@ -38,5 +47,8 @@ __all__ = [
     "AuditSummary",
     "FailCondition",
     "Grouping",
+    "activity_covariates",
+    "adjusted_gaps",
+    "numeric_user_columns",
     "user_groupings",
 ]
