@@ -62,6 +62,16 @@ GAPS = {
     "p_value": "Permutation test: how often a gap this large appears when group labels are "
                "shuffled. Below 0.05: unlikely to be chance.",
     "js_divergence": "Jensen–Shannon divergence of a group's mix from everyone's mix. 0 = same mix.",
+    "adjusted_difference": "The same gap between the same two groups for users with equally "
+                           "long histories (number of training interactions, and any other "
+                           "chosen user columns, held equal by a regression). If it is much "
+                           "smaller than the raw gap, the groups are served differently mostly "
+                           "because one group has fewer interactions, not because of the group "
+                           "itself. Its 95% interval and p-value use a standard error that "
+                           "allows unequal spread (HC3).",
+    "share_explained": "Share of the raw gap that the difference in activity between the two "
+                       "groups accounts for: 1 = all of it, 0 = none; above 1 or below 0 when "
+                       "activity pulls the other way.",
 }
 
 
