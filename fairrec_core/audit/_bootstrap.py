@@ -61,33 +61,42 @@ def percentile_rows(samples: np.ndarray, qs) -> np.ndarray:
 
 
 def bootstrap_means(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
-                    n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+                    n_resamples: int, rng: np.random.Generator, with_se2: bool = False):
     """Bootstrap replicates of every group mean: ``[n_resamples, n_columns, n_metrics]``.
 
     ``values``: ``[n_users, n_metrics]`` per-user metrics (NaN = undefined, left out of means);
     ``columns``: ``[n_users, n_groupings]``, each user's group column in each grouping (a
     grouping with one column holding everyone gives the overall mean). A replicate where a group
-    has no user with a value is NaN.
+    has no user with a value is NaN. With ``with_se2`` it returns ``(means, se2)``: also each
+    replicate's squared standard error of every mean (its sample variance / n, NaN below two
+    values), carried through the same weight product as sums of squares (for studentised
+    bootstrap statistics, :mod:`._simultaneous`).
 
     One weight matrix ``W`` (how often each of ``n`` slots is drawn) serves every grouping: the
     users, sorted by group, take the slots in turn, and each group's replicate sums are
     ``W[:, its slots] @ its users' values``. Multinomial counts are exchangeable, so each group
     sees exactly the weights a resample of all users would give it.
     """
+    from fairrec_core.audit._simultaneous import centre, stacked
+
     n, m = values.shape
-    patterns, which = defined_patterns(values)
-    y = np.concatenate([np.where(np.isnan(values), 0.0, values), patterns], axis=1)
+    shift = centre(values)
+    y, which = stacked(values, shift)
     y = y.astype(np.float32)
     weights = resample_weights(rng, n_resamples, n)
     out = np.full((n_resamples, n_columns, m), np.nan)
+    se2 = np.full((n_resamples, n_columns, m), np.nan) if with_se2 else None
     # many small products: one BLAS thread each (a thread pool's start-up costs more than the
     # work, badly so on a busy machine); scikit-learn's threadpoolctl restores the setting after
     with threadpool_limits(limits=1, user_api="blas"):
-        _fill(out, weights, y, columns, m, which)
-    return out
+        _fill(out, se2, weights, y if with_se2 else np.delete(y, np.s_[m:2 * m], axis=1),
+              columns, m, which, shift)
+    return (out, se2) if with_se2 else out
 
 
-def _fill(out, weights, y, columns, m, which) -> None:
+def _fill(out, se2, weights, y, columns, m, which, shift) -> None:
+    from fairrec_core.audit._simultaneous import moments, split_sums
+
     n = len(y)
     for j in range(columns.shape[1]):
         order = np.argsort(columns[:, j], kind="stable")
@@ -96,9 +105,14 @@ def _fill(out, weights, y, columns, m, which) -> None:
         ends = np.append(starts[1:], n)
         for col, s, e in zip(present, starts, ends, strict=True):
             r = (weights[:, s:e] @ ys[s:e]).astype(np.float64)
-            counts = r[:, m:][:, which]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[:, col] = np.where(counts > 0.5, r[:, :m] / counts, np.nan)
+            if se2 is None:
+                counts = r[:, m:][:, which]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out[:, col] = np.where(counts > 0.5, r[:, :m] / counts, np.nan)
+            else:
+                sums, squares, counts = split_sums(r, m, which)
+                counts = np.round(counts)
+                out[:, col], se2[:, col] = moments(sums, squares, counts, shift)
 
 
 def bootstrap_intervals(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
@@ -117,6 +131,13 @@ def bootstrap_intervals(values: np.ndarray, columns: np.ndarray, n_columns: int,
         out = (nan, nan.copy())
         return out if pairs is None else out + (np.full((n_pairs, m), np.nan),) * 2
     reps = bootstrap_means(values, columns, n_columns, n_resamples=n_resamples, rng=rng)
+    return percentile_intervals(reps, level, pairs)
+
+
+def percentile_intervals(reps: np.ndarray, level: float,
+                         pairs: tuple[np.ndarray, np.ndarray] | None = None):
+    """:func:`bootstrap_intervals` from replicates already drawn (``[b, n_columns, m]``)."""
+    m = reps.shape[2]
     tail = (1.0 - level) / 2.0
     lo, hi = percentile_rows(reps, [tail, 1.0 - tail])
     if pairs is None:

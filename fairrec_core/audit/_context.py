@@ -59,6 +59,9 @@ NOTE_NO_TEST = ("{n} listed users have no test items: they are left out of accur
                 "(precision, recall, ndcg, hit_rate, mrr, map) but count for the other metrics")
 NOTE_SMALL = ("groups with fewer than {n} listed users are shown but left out of gaps, ratios and "
               "tests: {groups}")
+NOTE_UNINFORMATIVE = ("groups whose label carries no information (unspecified, unknown or "
+                      "missing) are shown but left out of gaps, ratios and tests: {groups} "
+                      "(include_uninformative / --include-unspecified puts them back)")
 
 
 class AuditContext:
@@ -71,13 +74,21 @@ class AuditContext:
     attribute and, with ``intersections``, per pair of attributes, and item attributes for
     parity. ``groups`` defaults to gender, age_group and region where the data has them.
 
+    Groups with fewer than ``min_group_size`` listed users and, unless
+    ``include_uninformative``, groups whose label carries no information
+    (:data:`~fairrec_core.audit.UNINFORMATIVE`: unspecified / unknown / missing; an intersection
+    group when any part is) are shown in group tables but left out of gaps, ratios and tests
+    (disclosed in the notes). ``reference`` maps attributes to the group that ratios are taken
+    against in a full audit (``{"gender": "M"}``); default: the largest compared group.
+
     Then, for any :class:`~fairrec_core.ranking.RankedLists` (the first ``k`` ranks are used):
     :meth:`user_metrics` (per user), :meth:`summarize` (fast: means, gaps) and :meth:`audit`
     (everything, with bootstrap intervals and permutation tests).
     """
 
     def __init__(self, train, test, *, k: int = 10, groups=None, intersections: bool = True,
-                 min_group_size: int = MIN_GROUP_SIZE):
+                 min_group_size: int = MIN_GROUP_SIZE, include_uninformative: bool = False,
+                 reference: dict | None = None):
         if train.n_users != test.n_users or train.n_items != test.n_items:
             raise DataError(
                 f"audit: train ({train.n_users} users, {train.n_items} items) and test "
@@ -90,6 +101,13 @@ class AuditContext:
         self.k = int(k)
         self.min_group_size = int(min_group_size)
         self.groupings = user_groupings(train, groups, intersections=intersections)
+        self.include_uninformative = bool(include_uninformative)
+        # bool per group column (groupings side by side, as in GroupIndex): left out of gaps
+        self.excluded = (np.zeros(sum(g.n_groups for g in self.groupings), dtype=bool)
+                         if self.include_uninformative else
+                         np.concatenate([g.uninformative for g in self.groupings] or [[]])
+                         .astype(bool))
+        self.reference = self._check_reference(reference)
         self.n_users = train.n_users
         self.n_items = train.n_items
         # relevance
@@ -129,6 +147,19 @@ class AuditContext:
         t = test.interactions
         self.test_users = t["user"].to_numpy(np.int64)
         self.test_items = t["item"].to_numpy(np.int64)
+
+    def _check_reference(self, reference) -> dict:
+        known = {g.attribute: g for g in self.groupings}
+        out = {}
+        for attribute, group in dict(reference or {}).items():
+            if attribute not in known:
+                raise DataError(f"audit: reference {attribute}={group}: {attribute!r} is not "
+                                f"audited; audited: {', '.join(known) or 'none'}")
+            if str(group) not in known[attribute].labels:
+                raise DataError(f"audit: reference {attribute}={group}: no such group; groups: "
+                                f"{', '.join(known[attribute].labels)}")
+            out[attribute] = str(group)
+        return out
 
     def __repr__(self) -> str:
         return (f"AuditContext(k={self.k}, users={self.n_users}, items={self.n_items}, "
@@ -218,6 +249,17 @@ class AuditContext:
             if n_small_x:
                 listed += f"{'; ' if small else ''}{n_small_x} intersection groups"
             notes.append(NOTE_SMALL.format(n=self.min_group_size, groups=listed))
+        shown = self.excluded & (sizes > 0)
+        vague = [f"{g.attribute}={lab}" for g, cols in index.group_slices()
+                 if not g.is_intersection
+                 for lab, flag in zip(g.labels, shown[cols], strict=True) if flag]
+        n_vague_x = sum(int(shown[cols].sum()) for g, cols in index.group_slices()
+                        if g.is_intersection)
+        if vague or n_vague_x:
+            listed = ", ".join(vague[:10]) + (" ..." if len(vague) > 10 else "")
+            if n_vague_x:
+                listed += f"{'; ' if vague else ''}{n_vague_x} intersection groups"
+            notes.append(NOTE_UNINFORMATIVE.format(groups=listed))
         return notes
 
     def _summary_parts(self, lists: RankedLists):
@@ -226,7 +268,7 @@ class AuditContext:
         index = GroupIndex.build(self.groupings, top.users)
         means, n = group_means(index, values)
         sizes = np.bincount(index.columns.ravel(), minlength=index.n_columns)
-        ok = eligible(index, sizes, means, self.min_group_size)
+        ok = eligible(index, sizes, means, self.min_group_size, self.excluded)
         with np.errstate(invalid="ignore"):
             overall_values = [float(np.nanmean(c)) if (~np.isnan(c)).any() else float("nan")
                               for c in values.T]

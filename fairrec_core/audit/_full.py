@@ -8,13 +8,12 @@ import numpy as np
 import pandas as pd
 
 from fairrec_core.audit._adjusted import audit_adjusted, check_covariates
-from fairrec_core.audit._bootstrap import bootstrap_intervals
 from fairrec_core.audit._exposure import group_table as exposure_group_table
 from fairrec_core.audit._exposure import item_table, lorenz_table
-from fairrec_core.audit._gaps import FOUR_FIFTHS, gap_frame, group_frame, ratio, spread
+from fairrec_core.audit._gaps import FOUR_FIFTHS, gap_frame, group_frame, ratio
 from fairrec_core.audit._groups import GroupIndex
+from fairrec_core.audit._inference import excluded_groups, gap_statistics, reference_frame
 from fairrec_core.audit._parity import PARITY_COLUMNS, parity_summary, parity_tables, slot_counts
-from fairrec_core.audit._permutation import permutation_pvalues
 from fairrec_core.audit._popularity import popularity_lift
 from fairrec_core.audit._result import AuditResult
 from fairrec_core.errors import DataError
@@ -33,26 +32,27 @@ def full_audit(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level
     top, values, index, means, n, sizes, ok, overall, exposure = ctx._summary_parts(lists)
     metrics = ctx.metric_names
     boot_rng, perm_rng = np.random.default_rng(seed).spawn(2)
-    # bootstrap intervals: every group column plus one "everyone" column
-    # and, from the same resamples, of every gap (best- minus worst-served group)
-    everyone = np.full((len(top.users), 1), index.n_columns)
-    _, _, arg_hi, arg_lo, _ = spread(means, ok, index)
-    lo, hi, gap_lo, gap_hi = bootstrap_intervals(
-        values, np.hstack([index.columns, everyone]), index.n_columns + 1,
-        n_resamples=int(n_bootstrap), rng=boot_rng, level=level, pairs=(arg_hi, arg_lo))
-    groups = group_frame(index, metrics, means, n, sizes)
-    groups["ci_lo"] = lo[:-1].ravel()
-    groups["ci_hi"] = hi[:-1].ravel()
-    overall_ci = pd.DataFrame({"metric": list(metrics), "ci_lo": lo[-1], "ci_hi": hi[-1]})
-    # permutation tests
     big = sizes >= ctx.min_group_size
-    p_gap, p_rest = permutation_pvalues(values, index, big, n_permutations=int(n_permutations),
-                                        rng=perm_rng)
+    stats = gap_statistics(values, index, means, ok, big & ~ctx.excluded, metrics,
+                           n_bootstrap=int(n_bootstrap), n_permutations=int(n_permutations),
+                           boot_rng=boot_rng, perm_rng=perm_rng, level=level)
+    groups = group_frame(index, metrics, means, n, sizes)
+    groups["ci_lo"] = stats.lo[:-1].ravel()
+    groups["ci_hi"] = stats.hi[:-1].ravel()
+    overall_ci = pd.DataFrame({"metric": list(metrics), "ci_lo": stats.lo[-1],
+                               "ci_hi": stats.hi[-1]})
+    reference = reference_frame(index, metrics, means, sizes, ok, big & ~ctx.excluded,
+                                ctx.reference)
     gaps = gap_frame(index, metrics, means, ok)
-    gaps["p_value"] = p_gap.ravel()
-    gaps["ci_lo"] = gap_lo.ravel()
-    gaps["ci_hi"] = gap_hi.ravel()
-    vs_rest = _vs_rest(index, metrics, values, means, n, sizes, ok, p_rest)
+    gaps = gaps.join(stats.gaps)
+    refs = reference.drop_duplicates(["attribute", "metric"]).set_index(
+        ["attribute", "metric"])["reference"]
+    gaps["reference_group"] = [refs.get((a, mt)) for a, mt in zip(gaps["attribute"],
+                                                                 gaps["metric"], strict=True)]
+    gaps["excluded_groups"] = excluded_groups(index, metrics, means, sizes, ctx.min_group_size,
+                                              ctx.excluded)
+    vs_rest = _vs_rest(index, metrics, values, means, n, sizes, ok, stats.p_rest)
+    vs_rest = vs_rest.join(stats.vs_rest)
     # the gaps of accuracy metrics with activity (and chosen covariates) held equal
     adjusted = audit_adjusted(ctx, top.users, values, index, ok, gaps, level=level,
                               covariates=covariates)
@@ -77,8 +77,8 @@ def full_audit(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level
         min_group_size=ctx.min_group_size, n_bootstrap=int(n_bootstrap),
         n_permutations=int(n_permutations), level=float(level), seed=seed,
         overall=overall, overall_ci=overall_ci, users=users, groups=groups, gaps=gaps,
-        vs_rest=vs_rest, parity=parity[0], parity_values=parity[1],
-        parity_gaps=parity[2], parity_js=parity[3],
+        vs_rest=vs_rest, pairwise=stats.pairwise, reference=reference, parity=parity[0],
+        parity_values=parity[1], parity_gaps=parity[2], parity_js=parity[3],
         item_exposure=item_table(ctx, top.items, exposure, relevant),
         exposure=exposure_group_table(ctx.item_attributes, exposure, relevant),
         lorenz=lorenz_table(exposure), popularity=popularity, head=head, adjusted=adjusted,
@@ -99,7 +99,7 @@ def _vs_rest(index, metrics, values, means, n, sizes, ok, p_rest) -> pd.DataFram
     frame["difference"] = (means - rest).ravel()
     frame["ratio"] = r.ravel()
     frame["flag"] = ((r < FOUR_FIFTHS) | (r > 1 / FOUR_FIFTHS)).ravel()
-    frame["p_value"] = p_rest.ravel()
+    frame["p_value"] = p_rest.ravel()  # studentised (see _permutation)
     frame["compared"] = ok.ravel()
     return frame
 

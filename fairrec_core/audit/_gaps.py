@@ -30,10 +30,15 @@ def ratio(low, high):
         return np.where(high == 0, np.where(low == 0, 1.0, np.nan), low / high)
 
 
-def eligible(index, n_users: np.ndarray, means: np.ndarray, min_group_size: int) -> np.ndarray:
+def eligible(index, n_users: np.ndarray, means: np.ndarray, min_group_size: int,
+             excluded: np.ndarray | None = None) -> np.ndarray:
     """Which (group column, metric) cells take part in gaps: groups with at least
-    ``min_group_size`` listed users and a defined mean."""
-    return (n_users[:, None] >= min_group_size) & ~np.isnan(means)
+    ``min_group_size`` listed users and a defined mean, and not ``excluded`` (bool per column:
+    uninformative labels, unless they are included)."""
+    compared = n_users >= min_group_size
+    if excluded is not None:
+        compared = compared & ~excluded
+    return compared[:, None] & ~np.isnan(means)
 
 
 def spread(means: np.ndarray, ok: np.ndarray, index):

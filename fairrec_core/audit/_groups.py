@@ -15,6 +15,18 @@ from fairrec_core.errors import DataError
 DEFAULT_GROUPS = ("gender", "age_group", "region")
 #: Joins the names of intersected attributes and the labels of their groups.
 INTERSECTION = " & "
+#: Group labels that carry no information about the user (compared case-insensitively):
+#: missing values (``Dataset.user_groups`` writes them as "Unknown"), "unspecified" and "U", the
+#: demo shop's unspecified gender (data/README.md). Such groups are shown in every group table
+#: but left out of gaps, ratios and tests unless ``include_uninformative``; an intersection group
+#: is uninformative when any of its parts is.
+UNINFORMATIVE = frozenset({"", "unknown", "unspecified", "not specified", "u", "missing", "nan",
+                           "n/a", "prefer not to say"})
+
+
+def is_uninformative(label: str) -> bool:
+    """Whether a single attribute's group ``label`` is in :data:`UNINFORMATIVE`."""
+    return str(label).strip().lower() in UNINFORMATIVE
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,10 +41,21 @@ class Grouping:
     parts: tuple[str, ...]
     labels: tuple[str, ...]
     codes: np.ndarray  # int64 [n_users]
+    #: per label: carries no information (:data:`UNINFORMATIVE`); empty = from the labels
+    uninformative_labels: tuple[bool, ...] = ()
 
     @property
     def n_groups(self) -> int:
         return len(self.labels)
+
+    @property
+    def uninformative(self) -> np.ndarray:
+        """bool per group: the label carries no information (for an intersection: any part)."""
+        if self.uninformative_labels:
+            return np.asarray(self.uninformative_labels, dtype=bool)
+        return np.array([any(is_uninformative(p) for p in lab.split(INTERSECTION))
+                         if self.is_intersection else is_uninformative(lab)
+                         for lab in self.labels], dtype=bool)
 
     @property
     def is_intersection(self) -> bool:
@@ -59,9 +82,10 @@ def _intersect(a: Grouping, b: Grouping) -> Grouping:
     labels = tuple(
         f"{a.labels[c // b.n_groups]}{INTERSECTION}{b.labels[c % b.n_groups]}" for c in present
     )
+    flags = a.uninformative[present // b.n_groups] | b.uninformative[present % b.n_groups]
     return Grouping(
         f"{a.attribute}{INTERSECTION}{b.attribute}", a.parts + b.parts, labels,
-        codes.astype(np.int64).ravel(),
+        codes.astype(np.int64).ravel(), tuple(bool(f) for f in flags),
     )
 
 

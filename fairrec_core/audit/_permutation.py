@@ -1,82 +1,116 @@
-"""Permutation tests for group gaps, all groupings and metrics at once.
+"""Studentised permutation tests for group gaps, all groupings and metrics at once.
 
 Under the null hypothesis the group labels carry no information about a user's metrics, so
-shuffling the labels among the users of the compared groups (those large enough; the others keep
-their labels) gives the statistic's null distribution. One random permutation of the users
-serves every grouping (for a grouping with small groups, the order in which it visits the
-compared users is itself a uniform shuffle of them). Group sums of a shuffle are one sparse product: a matrix with a 1 at (shuffle, group of
-the user whose label ``u`` receives, ``u``) times the per-user metrics. The p-value is
-``(1 + #{shuffles with a statistic >= the observed one}) / (1 + shuffles)`` (Phipson & Smyth
-2010), so it is never 0.
+shuffling the labels among the users of the compared groups (large enough and informative; the
+others keep their labels) gives each statistic's null distribution. The statistics are
+studentised (DiCiccio, Hall & Romano / Chung & Romano 2013; as LinkedIn's LiFT): each difference
+of means is divided by its standard error, recomputed in every shuffle, so the test stays valid
+when groups differ in size and variance, and a tiny noisy group does not swamp the others.
+
+- omnibus, per grouping: max over pairs g < h of |t_gh| (``p_omnibus``, the headline p-value);
+- every pair: |t_gh| (``p_pairs``, unadjusted) and its single-step max-T adjusted p-value
+  (``p_pairs_maxt``: the share of shuffles whose maximum over all pairs reaches |t_gh|);
+- each group against the rest of the users: |t| of mean(group) - mean(rest) (``p_rest``);
+- the range max - min of the group means, not studentised (``p_range``, the statistic before
+  issue 10; kept for comparison).
+
+One random permutation of the users serves every grouping (for a grouping with groups left out,
+the order in which it visits the compared users is itself a uniform shuffle of them). Group sums,
+sums of squares and counts of a shuffle are one sparse product: a matrix with a 1 at (shuffle,
+group of the user whose label ``u`` receives, ``u``) times the stacked per-user values. Each
+p-value is ``(1 + #{shuffles with a statistic >= the observed one}) / (1 + shuffles)`` (Phipson
+& Smyth 2010), so it is never 0.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
-from fairrec_core.audit._bootstrap import defined_patterns
+from fairrec_core.audit._multiplicity import TIE, exceedance_pvalue
+from fairrec_core.audit._simultaneous import (
+    TINY,
+    Pairs,
+    centre,
+    max_abs,
+    moments,
+    pair_t2,
+    split_sums,
+    stacked,
+)
 
 #: Shuffles per block.
 BLOCK = 50
-#: Relative tolerance for ties between a shuffled and the observed statistic.
-TIE = 1e-9
 
 
-def _stats(means, ok, index, rest_means):
-    """Per grouping: max - min over eligible groups (``[..., n_groupings, m]``); per group column:
-    |mean - mean of the rest| (``[..., n_columns, m]``, NaN where not eligible)."""
+@dataclass(frozen=True, eq=False)
+class PermutationTests:
+    """p-values (``[n_groupings, m]``, ``[n_pairs, m]`` or ``[n_columns, m]``; NaN where a
+    statistic is undefined or no shuffles were asked for) and ``null_max``, the permutation
+    distribution of the omnibus statistic (``[n_permutations, n_groupings, m]``)."""
+
+    p_omnibus: np.ndarray
+    p_range: np.ndarray
+    p_pairs: np.ndarray
+    p_pairs_maxt: np.ndarray
+    p_rest: np.ndarray
+    null_max: np.ndarray
+
+
+def _range(means, ok, index):
     gaps = []
     for _, cols in index.group_slices():
         block, okb = means[..., cols, :], ok[..., cols, :]
-        hi = np.where(okb, block, -np.inf).max(axis=-2)
-        lo = np.where(okb, block, np.inf).min(axis=-2)
-        two = okb.sum(axis=-2) >= 2
-        gaps.append(np.where(two, hi - lo, np.nan))
-    gap = np.stack(gaps, axis=-2) if gaps else np.zeros(means.shape[:-2] + (0, means.shape[-1]))
-    rest = np.where(ok, np.abs(means - rest_means), np.nan)
-    return gap, rest
+        hi = np.where(okb, block, -np.inf).max(axis=-2, initial=-np.inf)
+        lo = np.where(okb, block, np.inf).min(axis=-2, initial=np.inf)
+        gaps.append(np.where(okb.sum(axis=-2) >= 2, hi - lo, np.nan))
+    return np.stack(gaps, axis=-2) if gaps else np.zeros(means.shape[:-2] + (0, means.shape[-1]))
 
 
-def _means(sums, counts, total_sums, total_counts):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(counts > 0, sums / counts, np.nan)
-        rest_n = total_counts - counts
-        rest = np.where(rest_n > 0, (total_sums - sums) / rest_n, np.nan)
-    return means, rest
+def _statistics(s, total, m, which, shift, compared, index, pairs):
+    """From group sums ``s`` (``[..., c, 2m + p]``): ``(range, max t², t² per pair, t² per
+    group vs rest)`` (squared t: the same order as |t|, cheaper)."""
+    sums, squares, counts = split_sums(s, m, which)
+    t_sums, t_squares, t_counts = split_sums(total, m, which)
+    mean, se2 = moments(sums, squares, counts, shift)
+    rest_mean, rest_se2 = moments(t_sums - sums, t_squares - squares, t_counts - counts, shift)
+    ok = compared[:, None] & (counts > 0)
+    t2 = pair_t2(np.where(ok, mean, np.nan), se2, pairs)
+    rest = (mean - rest_mean) ** 2 / (se2 + rest_se2 + TINY)
+    rest = np.where(ok, rest, np.nan)
+    return _range(mean, ok, index), max_abs(t2, pairs), t2, rest
 
 
-def permutation_pvalues(values: np.ndarray, index, eligible_size: np.ndarray, *,
-                        n_permutations: int, rng: np.random.Generator):
-    """``(p_gap, p_rest)``: permutation p-values of the gap (max - min of group means) per
-    grouping and metric (``[n_groupings, m]``) and of each group against the rest of the users
-    (|difference of means|, ``[n_columns, m]``). ``eligible_size``: bool per group column, the
-    groups large enough to compare. NaN where the statistic is undefined or no shuffles are
-    asked for."""
+def _count(null, threshold):
+    return (null >= threshold).sum(axis=0)
+
+
+def permutation_tests(values: np.ndarray, index, compared: np.ndarray, pairs: Pairs, *,
+                      n_permutations: int, rng: np.random.Generator) -> PermutationTests:
+    """The studentised permutation tests of ``values`` (``[n_users, m]``, NaN = undefined) over
+    the groupings of ``index``; ``compared``: bool per group column (large enough and
+    informative), ``pairs``: :meth:`Pairs.build` of the same."""
     n, m = values.shape
     c = index.n_columns
-    patterns, which = defined_patterns(values)
-    x = np.where(np.isnan(values), 0.0, values)
-    y = np.concatenate([x, patterns], axis=1)
+    shift = centre(values)
+    y, which = stacked(values, shift)
     total = y.sum(axis=0)
-    total_sums, total_counts = total[:m], total[m:][which]
-
-    def split(s):  # [..., c, m + patterns] -> sums, counts
-        return s[..., :m], s[..., m:][..., which]
-
-    obs_sums, obs_counts = split(np.asarray(index.indicator.T @ y))
-    obs_means, obs_rest = _means(obs_sums, obs_counts, total_sums, total_counts)
-    ok_obs = eligible_size[:, None] & (obs_counts > 0)
-    obs_gap, obs_rest_stat = _stats(obs_means, ok_obs, index, obs_rest)
-    if n_permutations <= 0 or n == 0 or index.n_columns == 0:
-        return np.full(obs_gap.shape, np.nan), np.full(obs_rest_stat.shape, np.nan)
-    n_gap = np.zeros(obs_gap.shape)
-    n_rest = np.zeros(obs_rest_stat.shape)
+    obs = _statistics(np.asarray(index.indicator.T @ y), total, m, which, shift, compared,
+                      index, pairs)
+    nan = [np.full(o.shape, np.nan) for o in obs]
+    if n_permutations <= 0 or n == 0 or c == 0:
+        return PermutationTests(nan[1], nan[0], nan[2], nan[2].copy(), nan[3],
+                                np.zeros((0,) + obs[1].shape))
+    counts = [np.zeros(o.shape) for o in obs]
+    thresholds = [o * (1 - TIE) - TIE for o in obs]
+    null_max = []
     codes = index.columns.astype(np.int32)  # [n, groupings]; int32 keeps scipy from re-checking
     width = codes.shape[1]
     base = np.arange(n, dtype=np.int32)
     ones = np.ones(n * BLOCK * width)
-    compared_user = eligible_size[codes]  # [n, groupings]: in a group large enough to compare
+    compared_user = compared[codes]  # [n, groupings]: in a compared group
     partial = [j for j in range(width) if not compared_user[:, j].all()]
     members_of = {j: np.flatnonzero(compared_user[:, j]) for j in partial}
     for start in range(0, n_permutations, BLOCK):
@@ -94,12 +128,17 @@ def permutation_pvalues(values: np.ndarray, index, eligible_size: np.ndarray, *,
              np.arange(n + 1, dtype=np.int32) * (b * width)),
             shape=(b * c, n),
         )
-        sums, counts = split(np.asarray(shuffle @ y).reshape(b, c, -1))
-        means, rest = _means(sums, counts, total_sums, total_counts)
-        ok = eligible_size[None, :, None] & (counts > 0)
-        gap, rest_stat = _stats(means, ok, index, rest)
-        n_gap += (gap >= obs_gap * (1 - TIE) - TIE).sum(axis=0)
-        n_rest += (rest_stat >= obs_rest_stat * (1 - TIE) - TIE).sum(axis=0)
-    p_gap = np.where(np.isnan(obs_gap), np.nan, (1 + n_gap) / (1 + n_permutations))
-    p_rest = np.where(np.isnan(obs_rest_stat), np.nan, (1 + n_rest) / (1 + n_permutations))
-    return p_gap, p_rest
+        stats = _statistics(np.asarray(shuffle @ y).reshape(b, c, -1), total, m, which, shift,
+                            compared, index, pairs)
+        for acc, null, thr in zip(counts, stats, thresholds, strict=True):
+            acc += _count(null, thr)
+        null_max.append(stats[1])
+    null_max = np.sqrt(np.concatenate(null_max, axis=0))  # max |t|
+    p = [np.where(np.isnan(o), np.nan, (1 + k) / (1 + n_permutations))
+         for o, k in zip(obs, counts, strict=True)]
+    # max-T: pair p's against the null distribution of its grouping's maximum
+    maxt = np.full(obs[2].shape, np.nan)
+    for j, s in enumerate(pairs.slices):
+        if s.stop > s.start:
+            maxt[s] = exceedance_pvalue(null_max[:, j:j + 1], np.sqrt(obs[2][s])[:, None])[:, 0]
+    return PermutationTests(p[1], p[0], p[2], maxt, p[3], null_max)

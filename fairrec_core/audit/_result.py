@@ -41,13 +41,42 @@ class AuditResult:
       every audited attribute.
     - ``groups``: ``attribute, group, metric, n_users, n, mean, ci_lo, ci_hi`` (bootstrap
       percentile interval at ``level``).
-    - ``gaps``: ``attribute, metric, difference, ratio, flag, max_group, min_group, n_groups,
-      p_value`` (permutation test of the difference), ``ci_lo, ci_hi`` (bootstrap interval of
-      the difference between the best- and worst-served groups, from the same resamples as the
-      group intervals).
+    - ``gaps``: one row per attribute and metric, over the *compared* groups (at least
+      ``min_group_size`` listed users and, unless ``include_uninformative``, an informative
+      label — "Unknown", "unspecified", "U" are shown in ``groups`` but not compared):
+      ``difference`` (best- minus worst-served group, the headline pair), ``ratio``, ``flag``,
+      ``max_group, min_group, n_groups``;
+      ``p_value``: studentised omnibus permutation test (statistic max over pairs of
+      |difference| / standard error, the standard error recomputed in every shuffle);
+      ``p_value_mc_se``: its Monte-Carlo standard error sqrt(p (1 - p) / n_permutations);
+      ``p_value_pair``: the headline pair's max-T adjusted p-value (< 0.05 exactly when its
+      interval excludes 0, up to the Monte-Carlo error of the two critical values);
+      ``p_value_range``: the permutation p-value of max - min, not studentised (the statistic
+      before issue 10); ``ci_lo, ci_hi``: the **simultaneous** ``level`` interval of the
+      headline difference, ``difference ± critical_value · se`` (valid for every pair at once,
+      so for the pair picked after seeing the data); ``se``: plug-in standard error of the
+      headline difference sqrt(sd_a²/n_a + sd_b²/n_b); ``statistic``: the observed max |t|;
+      ``critical_value``: bootstrap-t quantile of max |t| (permutation quantile when there are
+      no resamples), also ``critical_value_bootstrap`` and ``critical_value_permutation``;
+      ``ci_lo_percentile, ci_hi_percentile``: the plain percentile bootstrap interval of the
+      headline difference, NOT adjusted for picking the pair (under-covers; for reference);
+      ``min_detectable_gap``: (critical_value + z_0.8)·se, the smallest true gap between the
+      headline pair found with 80% power at the 5% level; ``reference_group``;
+      ``excluded_groups``: ``{group: "uninformative" | "small" | "no values"}``.
+    - ``pairwise``: every pair of compared groups: ``attribute, metric, group_a, group_b,
+      mean_a, mean_b, difference`` (a - b), ``se, statistic`` (t), ``ci_lo, ci_hi``
+      (simultaneous, same critical value as the gap), ``p_value`` (studentised permutation,
+      unadjusted), ``p_value_mc_se``, ``p_adjusted_maxt`` (single-step max-T, Westfall–Young,
+      the one that agrees with the intervals), ``p_adjusted_holm``, ``p_adjusted_bh``
+      (Benjamini–Hochberg, false discovery rate), all adjusted within an attribute and metric.
     - ``vs_rest``: ``attribute, group, metric, n_users, mean, rest_mean, difference`` (group -
-      rest), ``ratio`` (group / rest), ``flag`` (ratio outside [0.8, 1.25]), ``p_value``,
-      ``compared`` (the group is large enough).
+      rest), ``ratio`` (group / rest), ``flag`` (ratio outside [0.8, 1.25]), ``p_value``
+      (studentised permutation test), ``p_value_mc_se``, ``p_adjusted_holm`` (Holm over the
+      attribute's compared groups), ``compared`` (the group is compared).
+    - ``reference``: ``attribute, metric, group, reference, mean, reference_mean, ratio`` (mean /
+      reference mean), ``difference``, ``flag`` (compared group outside the four-fifths band
+      [0.8, 1.25]), ``compared``; the reference is ``AuditContext(reference=...)``'s group for
+      the attribute, else the compared group with the most listed users.
     - ``adjusted``: per attribute and accuracy metric, the gap between the same headline pair
       with the users' activity held equal: ``attribute, metric, group_high, group_low, n``
       (users in the regression), ``raw_difference`` (= the gap's difference), ``difference``
@@ -91,6 +120,8 @@ class AuditResult:
     popularity: pd.DataFrame
     head: dict
     adjusted: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pairwise: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = field(default=())
 
     # ---- accessors ----------------------------------------------------------------------------
@@ -150,7 +181,19 @@ class AuditResult:
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """The ``metrics.json`` structure: ``k``, ``overall``, ``groups``, ``gaps``, ``parity``,
-        ``exposure``, ``popularity`` (plus settings and notes); NaN becomes null."""
+        ``exposure``, ``popularity`` (plus settings and notes); NaN becomes null.
+
+        ``gaps.<attribute>.<metric>`` holds ``difference``, ``difference_ci95`` (the
+        simultaneous interval, = ``difference_ci95_simultaneous``), ``ratio``, ``p_value`` (the
+        studentised omnibus test, = ``p_value_studentised``), ``flag``, ``max_group``,
+        ``min_group``, ``n_groups``, ``vs_rest.<group>`` (``difference, ratio, p_value, flag,
+        p_value_mc_se, p_adjusted_holm``) and ``difference_ci95_percentile``,
+        ``difference_se``, ``critical_value``, ``statistic``, ``p_value_mc_se``,
+        ``p_value_pair``, ``p_value_range``, ``min_detectable_gap``, ``excluded_groups``
+        (``{group: reason}``), ``reference`` (``{group, ratios: {group: r}, flags: {group:
+        bool}}``) and, for single attributes, ``pairwise`` (a list of ``{groups: [a, b],
+        difference, se, ci95, p_value, p_value_mc_se, p_adjusted_maxt, p_adjusted_holm,
+        p_adjusted_bh}``); the meaning of each is in the class docstring."""
         k = self.k
         out = {
             "k": k,
@@ -191,14 +234,51 @@ class AuditResult:
                 "max_group": r.max_group or None, "min_group": r.min_group or None,
                 "n_groups": int(r.n_groups), "vs_rest": {},
                 "adjusted": adjusted.get((r.attribute, r.metric)),
+                **self._gap_statistics(r),
             }
         for r in self.vs_rest.itertuples(index=False):
             if r.compared:
                 out[r.attribute][r.metric]["vs_rest"][r.group] = {
                     "difference": _num(r.difference), "ratio": _num(r.ratio),
                     "p_value": _num(r.p_value), "flag": bool(r.flag),
+                    "p_value_mc_se": _num(getattr(r, "p_value_mc_se", None)),
+                    "p_adjusted_holm": _num(getattr(r, "p_adjusted_holm", None)),
                 }
+        for r in self.pairwise.itertuples(index=False):
+            if INTERSECTION in r.attribute:  # intersections: the gap only (hundreds of pairs)
+                continue
+            out[r.attribute][r.metric]["pairwise"].append({
+                "groups": [r.group_a, r.group_b], "difference": _num(r.difference),
+                "se": _num(r.se), "ci95": [_num(r.ci_lo), _num(r.ci_hi)],
+                "p_value": _num(r.p_value), "p_value_mc_se": _num(r.p_value_mc_se),
+                "p_adjusted_maxt": _num(r.p_adjusted_maxt),
+                "p_adjusted_holm": _num(r.p_adjusted_holm),
+                "p_adjusted_bh": _num(r.p_adjusted_bh),
+            })
+        for r in self.reference.itertuples(index=False):
+            ref = out[r.attribute][r.metric]["reference"]
+            ref["group"] = r.reference
+            ref["ratios"][r.group] = _num(r.ratio)
+            if r.compared:
+                ref["flags"][r.group] = bool(r.flag)
         return out
+
+    def _gap_statistics(self, r) -> dict:
+        """The issue-10 statistics of one gap row (see the class docstring)."""
+        if not hasattr(r, "critical_value"):
+            return {}
+        return {
+            "difference_ci95_simultaneous": [_num(r.ci_lo), _num(r.ci_hi)],
+            "difference_ci95_percentile": [_num(r.ci_lo_percentile), _num(r.ci_hi_percentile)],
+            "difference_se": _num(r.se), "critical_value": _num(r.critical_value),
+            "statistic": _num(r.statistic),
+            "p_value_studentised": _num(r.p_value), "p_value_mc_se": _num(r.p_value_mc_se),
+            "p_value_pair": _num(r.p_value_pair), "p_value_range": _num(r.p_value_range),
+            "min_detectable_gap": _num(r.min_detectable_gap),
+            "excluded_groups": dict(r.excluded_groups),
+            "pairwise": [],
+            "reference": {"group": r.reference_group, "ratios": {}, "flags": {}},
+        }
 
     def _parity_dict(self) -> dict:
         out: dict = {}

@@ -147,7 +147,7 @@ def test_intervals_hold_the_means_and_are_reproducible(ctx, shop_lists, result):
     # the fast summary and the full audit agree on everything they share
     s = ctx.summarize(shop_lists)
     pd.testing.assert_series_equal(s.overall, result.overall)
-    pd.testing.assert_frame_equal(s.gaps, result.gaps.drop(columns=["p_value", "ci_lo", "ci_hi"]))
+    pd.testing.assert_frame_equal(s.gaps, result.gaps[list(s.gaps.columns)])
     full = result.parity_gaps.set_index(["attribute", "item_attribute"])
     fast = s.parity.set_index(["attribute", "item_attribute"])
     assert list(fast.index) == list(full.index)
