@@ -55,6 +55,13 @@ def add_parser(sub) -> None:
                    help="user attributes (default gender,age_group,region where present)")
     p.add_argument("--no-intersections", action="store_true",
                    help="skip intersections of two attributes")
+    p.add_argument("--include-unspecified", action="store_true",
+                   help="compare groups whose label carries no information (Unknown, "
+                        "unspecified, U) too; by default they are shown but left out of gaps "
+                        "and tests")
+    p.add_argument("--reference", action="append", default=[], metavar="ATTR=GROUP",
+                   help="reference group for ratios, repeatable (e.g. gender=M; default: the "
+                        "largest compared group)")
     p.add_argument("--rerank", action="append", default=[], metavar="NAME:key=value,...",
                    help="re-rank the top candidates, repeatable (applied in order)")
     p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES,
@@ -153,6 +160,16 @@ def _jsonable(params: dict) -> dict:
     return json.loads(json.dumps(params, default=str))
 
 
+def _parse_reference(specs) -> dict:
+    out = {}
+    for spec in specs:
+        attribute, sep, group = spec.partition("=")
+        if not sep or not attribute.strip() or not group.strip():
+            raise DataError(f"--reference {spec!r}: expected ATTR=GROUP, e.g. gender=M")
+        out[attribute.strip()] = group.strip()
+    return out
+
+
 def run_audit(args) -> int:
     from fairrec_core.audit import USER_METRICS, AuditContext, FailCondition
 
@@ -174,7 +191,9 @@ def run_audit(args) -> int:
     else:
         train, test, candidates, source = _lists_from_model(args, data, say)
     ctx = AuditContext(train, test, k=args.k, groups=args.groups,
-                       intersections=not args.no_intersections)
+                       intersections=not args.no_intersections,
+                       include_uninformative=args.include_unspecified,
+                       reference=_parse_reference(args.reference))
     item_attrs = [a.name for a in ctx.item_attributes]
     attributes = [g.attribute for g in ctx.groupings]
     gates = [g.resolve(args.k, USER_METRICS, item_attrs, attributes) for g in gates]
