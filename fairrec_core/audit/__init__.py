@@ -23,7 +23,13 @@ from fairrec_core.audit._context import (
 )
 from fairrec_core.audit._gaps import FOUR_FIFTHS, MIN_GROUP_SIZE
 from fairrec_core.audit._gate import GATE_HELP, GATE_STATISTICS, FailCondition
-from fairrec_core.audit._groups import DEFAULT_GROUPS, INTERSECTION, Grouping, user_groupings
+from fairrec_core.audit._groups import (
+    DEFAULT_GROUPS,
+    INTERSECTION,
+    UNINFORMATIVE,
+    Grouping,
+    user_groupings,
+)
 from fairrec_core.audit._items import POPULARITY_BAND
 from fairrec_core.audit._result import AuditResult
 from fairrec_core.audit._summary import AuditSummary
@@ -41,6 +47,7 @@ __all__ = [
     "INTERSECTION",
     "MIN_GROUP_SIZE",
     "POPULARITY_BAND",
+    "UNINFORMATIVE",
     "USER_METRICS",
     "AuditContext",
     "AuditResult",
