@@ -200,10 +200,12 @@ def load_csv_dir(path, mapping: dict[str, str] | None = None, *, age_edges=DEFAU
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder (expected a folder holding interactions.csv)")
     files = {n: folder / f"{n}.csv" for n in ("interactions", "users", "items")}
-    if not files["interactions"].is_file():
+    if not files["interactions"].exists():
         raise DataError(f"{folder}: no interactions.csv (required; users.csv and items.csv are optional)")
+    # a name that exists but is no regular file (a folder, /dev/zero, a FIFO) is refused by
+    # read_file, never skipped silently
     frames = {
-        n: read_csv_table(read_file(p), str(p), mapping) if p.is_file() else None
+        n: read_csv_table(read_file(p), str(p), mapping) if p.exists() else None
         for n, p in files.items()
     }
     return frames_to_dataset(

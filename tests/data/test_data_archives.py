@@ -283,3 +283,13 @@ def test_synthetic_spec_over_the_limits(monkeypatch):
         load_dataset("synthetic:bias=nan")
     with pytest.raises(DataError, match="seed must be a whole number from 0 to 2"):
         load_dataset("synthetic:seed=-1")
+
+
+def test_csv_file_that_is_not_a_regular_file(tmp_path):
+    """users.csv linked to /dev/zero is refused (not read forever, not skipped silently)."""
+    (tmp_path / "interactions.csv").write_text("user_id,item_id\n1,a\n")
+    (tmp_path / "users.csv").symlink_to("/dev/zero")
+    assert message(f"csv:{tmp_path}") == f"{tmp_path / 'users.csv'}: not a regular file"
+    (tmp_path / "users.csv").unlink()
+    (tmp_path / "users.csv").mkdir()
+    assert message(f"csv:{tmp_path}") == f"{tmp_path / 'users.csv'}: cannot read the file (Is a directory)"
