@@ -33,7 +33,9 @@ def read_file(path: Path, source: str | None = None) -> bytes:
     source = source or str(path)
     lim = limits.current().max_file_bytes
     try:
-        with open(path, "rb") as fh:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
             st = os.fstat(fh.fileno())
             if not _is_regular(st.st_mode):
                 raise DataError(f"{source}: not a regular file")

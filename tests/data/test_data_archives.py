@@ -293,3 +293,9 @@ def test_csv_file_that_is_not_a_regular_file(tmp_path):
     (tmp_path / "users.csv").unlink()
     (tmp_path / "users.csv").mkdir()
     assert message(f"csv:{tmp_path}") == f"{tmp_path / 'users.csv'}: cannot read the file (Is a directory)"
+
+
+def test_csv_file_that_is_a_fifo_is_refused_without_blocking(tmp_path):
+    (tmp_path / "interactions.csv").write_text("user_id,item_id\n1,a\n")
+    os.mkfifo(tmp_path / "items.csv")  # no writer: a plain open() would wait forever
+    assert message(f"csv:{tmp_path}") == f"{tmp_path / 'items.csv'}: not a regular file"
