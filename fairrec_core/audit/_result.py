@@ -49,15 +49,18 @@ class AuditResult:
       ``p_value``: studentised omnibus permutation test (statistic max over pairs of
       |difference| / standard error, the standard error recomputed in every shuffle);
       ``p_value_mc_se``: its Monte-Carlo standard error sqrt(p (1 - p) / n_permutations);
-      ``p_value_pair``: the headline pair's max-T adjusted p-value (< 0.05 exactly when its
-      interval excludes 0, up to the Monte-Carlo error of the two critical values);
+      ``p_value_pair``: the headline pair's max-T adjusted p-value (< 1 - level exactly when its
+      interval excludes 0, ties within 1e-6 aside: both come from the permutation distribution
+      of max |t|);
       ``p_value_range``: the permutation p-value of max - min, not studentised (the statistic
       before issue 10); ``ci_lo, ci_hi``: the **simultaneous** ``level`` interval of the
       headline difference, ``difference ± critical_value · se`` (valid for every pair at once,
       so for the pair picked after seeing the data); ``se``: plug-in standard error of the
       headline difference sqrt(sd_a²/n_a + sd_b²/n_b); ``statistic``: the observed max |t|;
-      ``critical_value``: bootstrap-t quantile of max |t| (permutation quantile when there are
-      no resamples), also ``critical_value_bootstrap`` and ``critical_value_permutation``;
+      ``critical_value``: the ``level`` quantile of max |t| over the permutations (the omnibus
+      test's null distribution, so interval and p-value agree; the bootstrap-t quantile when
+      there are no permutations), also ``critical_value_bootstrap`` and
+      ``critical_value_permutation``;
       ``ci_lo_percentile, ci_hi_percentile``: the plain percentile bootstrap interval of the
       headline difference, NOT adjusted for picking the pair (under-covers; for reference);
       ``min_detectable_gap``: (critical_value + z_0.8)·se, the smallest true gap between the

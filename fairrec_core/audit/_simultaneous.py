@@ -5,12 +5,15 @@ For groups g of one attribute with means m_g and plug-in standard errors s_g = s
 too), each pair g < h has the difference d_gh = m_g - m_h, its standard error
 SE_gh = sqrt(s_g² + s_h²) and t_gh = d_gh / SE_gh.
 
-Simultaneous intervals (bootstrap-t of the maximum, in the spirit of Tukey's studentised range):
-in each bootstrap resample of users (the resamples of the group intervals) every pair's
-t*_gh = (d*_gh - d_gh) / SE*_gh uses the resample's own standard errors; ``c`` is the ``level``
-quantile over resamples of max_{g<h} |t*_gh|, and d_gh ± c·SE_gh holds for every pair at once
-with probability ``level``, so the interval of the best- vs worst-served pair keeps its coverage
-although the pair is picked after seeing the data.
+Simultaneous intervals (max-|t|, in the spirit of Tukey's studentised range): with ``c`` the
+``level`` quantile of max_{g<h} |t_gh| under no difference, d_gh ± c·SE_gh holds for every pair
+at once with probability ``level``, so the interval of the best- vs worst-served pair keeps its
+coverage although the pair is picked after seeing the data. ``c`` comes from the permutation
+distribution of the studentised omnibus test (:mod:`._permutation`, see :mod:`._inference`) or,
+here, from the bootstrap-t: in each bootstrap resample of users (the resamples of the group
+intervals) every pair's t*_gh = (d*_gh - d_gh) / SE*_gh uses the resample's own standard errors
+(sums of squares carried through the same weight product), and ``c`` is the ``level`` quantile
+over resamples of max_{g<h} |t*_gh|.
 
 The minimum detectable gap of a pair at ``power`` (80%) is (c + z_power)·SE_gh: a true
 difference that large is found by the simultaneous test with that probability (normal theory).

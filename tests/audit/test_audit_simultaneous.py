@@ -14,7 +14,7 @@ from fairrec_core.audit import AuditContext
 from fairrec_core.audit._bootstrap import bootstrap_means
 from fairrec_core.audit._gaps import eligible, gap_frame, group_means
 from fairrec_core.audit._groups import GroupIndex, Grouping
-from fairrec_core.audit._inference import gap_statistics
+from fairrec_core.audit._inference import gap_statistics, permutation_critical
 from fairrec_core.audit._simultaneous import Pairs, bootstrap_critical, moments
 
 
@@ -99,20 +99,34 @@ def test_headline_pair_interval_covers_over_repeated_draws():
     sds = np.array([1.0, 1.0, 0.7, 1.5, 1.0, 2.0])
     codes = np.repeat(np.arange(6), sizes)
     rng = np.random.default_rng(4)
-    hits, hits_pct = [], []
+    hits, hits_boot, hits_pct = [], [], []
     for s in range(250):
         values = (true[codes] + rng.normal(0, 1, len(codes)) * sds[codes])[:, None]
         index, means, ok, compared = setup(codes, values)
         stats = gap_statistics(values, index, means, ok, compared, ("x",), n_bootstrap=300,
-                               n_permutations=0, boot_rng=np.random.default_rng(s),
-                               perm_rng=np.random.default_rng(s), level=0.95)
+                               n_permutations=300, boot_rng=np.random.default_rng(s),
+                               perm_rng=np.random.default_rng(s + 1), level=0.95)
         gap = gap_frame(index, ("x",), means, ok).join(stats.gaps).iloc[0]
         hi, lo = int(gap["max_group"][1:]), int(gap["min_group"][1:])
         target = true[hi] - true[lo]
-        hits.append(gap["ci_lo"] <= target <= gap["ci_hi"])
+        hits.append(gap["ci_lo"] <= target <= gap["ci_hi"])  # permutation c
+        boot = gap["critical_value_bootstrap"] * gap["se"]
+        hits_boot.append(gap["difference"] - boot <= target <= gap["difference"] + boot)
         hits_pct.append(gap["ci_lo_percentile"] <= target <= gap["ci_hi_percentile"])
     assert np.mean(hits) >= 0.93, np.mean(hits)
+    assert np.mean(hits_boot) >= 0.93, np.mean(hits_boot)
     assert np.mean(hits_pct) < np.mean(hits) - 0.1
+
+
+def test_permutation_critical_value_makes_interval_and_pvalue_agree():
+    rng = np.random.default_rng(6)
+    for b in (19, 99, 999, 1000):
+        null = np.abs(rng.standard_t(5, size=(b, 1, 1)))
+        c = permutation_critical(null, 0.95)[0, 0]
+        for t in np.r_[rng.uniform(0, 4, 300), np.sort(null.ravel())[-60:]]:
+            p = (1 + (null.ravel() >= t).sum()) / (1 + b)
+            assert (t > c) == (p < 0.05), (b, t, c, p)
+    assert np.isinf(permutation_critical(np.ones((10, 1, 1)), 0.95)[0, 0])  # p >= 1/11
 
 
 def test_pairs_intervals_and_minimum_detectable_gap_against_plain_formulas(shop_split,
