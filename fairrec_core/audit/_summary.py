@@ -19,7 +19,9 @@ class AuditSummary:
     - ``groups``: long table ``attribute, group, metric, n_users, n, mean`` (``n_users`` listed
       users of the group, ``n`` of them with a value of the metric).
     - ``gaps``: ``attribute, metric, difference, ratio, flag, max_group, min_group, n_groups``
-      over groups with at least ``min_group_size`` listed users.
+      over groups with at least ``min_group_size`` listed users and, unless the context has
+      ``include_uninformative``, an informative label (not "Unknown", "unspecified", "U", ...:
+      :data:`~fairrec_core.audit.UNINFORMATIVE`); the others are in ``groups`` and the notes.
     - ``parity``: ``attribute, item_attribute, difference, ratio, value``: demographic parity of
       the recommended slots per single attribute and item attribute (the largest per-value
       max - min share across groups, the smallest min / max, and the value with the largest).
