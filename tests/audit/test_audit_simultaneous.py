@@ -157,6 +157,12 @@ def test_pairs_intervals_and_minimum_detectable_gap_against_plain_formulas(shop_
     assert gap["p_value_pair"] == pytest.approx(head["p_adjusted_maxt"].iloc[0])
     # minimum detectable gap: (c + z_0.8) standard errors of the headline pair
     assert gap["min_detectable_gap"] == pytest.approx((c + norm.ppf(0.8)) * gap["se"])
+    # every gap: the interval excludes 0 exactly when the pair's p < 0.05, and then the
+    # headline (omnibus) p is below 0.05 too: it is never larger than a pair's adjusted p
+    gaps = result.gaps.dropna(subset=["ci_lo", "p_value_pair"])
+    assert len(gaps) == len(result.metrics)
+    assert ((gaps["ci_lo"] > 0) == (gaps["p_value_pair"] < 0.05)).all()
+    assert (gaps["p_value"] <= gaps["p_value_pair"] + 1e-12).all()
     entry = result.to_dict()["gaps"]["age_group"]["ndcg@10"]
     assert entry["min_detectable_gap"] == pytest.approx(gap["min_detectable_gap"])
     assert len(entry["pairwise"]) == len(pw)
