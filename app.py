@@ -20,7 +20,10 @@ st.markdown(f"**Assessing** {label} on **{ds.data.name}** ({ds.data.n_users:,} u
 st.header("Headline findings")
 metric = f"ndcg@{k}"
 st.caption(f"{glossary.label(metric)}: {glossary.help_text(metric)} Gap = best-served minus "
-           "worst-served group, with a 95% bootstrap interval and a permutation-test p-value.")
+           "worst-served group, with a 95% interval and a p-value that both allow for picking "
+           "the most extreme pair out of many.",
+           help=f"{glossary.GAPS['interval']} {glossary.GAPS['p_value_pair']} "
+                f"{glossary.GAPS['adjusted_difference']}")
 singles = [a for a in res.attributes if " & " not in a]
 cols = st.columns(max(1, len(singles)))
 for col, attr in zip(cols, singles, strict=False):
@@ -28,9 +31,13 @@ for col, attr in zip(cols, singles, strict=False):
     with col.container(border=True):
         st.markdown(f"##### {attr.replace('_', ' ')}")
         if finding is None:
-            st.caption("Fewer than two groups large enough to compare.")
+            left_out = findings.excluded_note(res.gap(attr, metric), res.min_group_size)
+            st.caption(" ".join(["Fewer than two groups large enough to compare.",
+                                 left_out or ""]))
             continue
         st.markdown(finding.text)
+        for note in finding.notes:
+            st.caption(note)
         if finding.flagged:
             st.markdown(":red-badge[:material/warning: below four-fifths]")
         elif finding.significant:

@@ -87,6 +87,35 @@ def _ci_bar(frame: pd.DataFrame, name: str, color: str, per_group: bool = False)
                   hovertemplate="%{x}: %{y:.4f}<extra>" + name + "</extra>")
 
 
+#: The four-fifths band of ratios against a reference group (as Aequitas draws it).
+FOUR_FIFTHS_BAND = (0.8, 1.25)
+FLAG, UNCOMPARED = "#e03131", "#ced4da"
+
+
+def reference_ratios(frame: pd.DataFrame, metric_label: str, reference: str) -> go.Figure:
+    """Each group's mean over the reference group's (``group, ratio, flag, compared``) as
+    horizontal bars, the four-fifths band 0.8–1.25 shaded and 1 marked; bars outside the band
+    red, groups left out of the comparison grey."""
+    colors = [UNCOMPARED if not c else FLAG if f else AFTER
+              for f, c in zip(frame["flag"], frame["compared"], strict=True)]
+    fig = go.Figure(go.Bar(
+        y=frame["group"].astype(str), x=frame["ratio"], orientation="h", marker_color=colors,
+        text=[f"{r:.2f}" if np.isfinite(r) else "" for r in frame["ratio"]],
+        textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:.3f} × " + reference + "<extra></extra>"))
+    lo, hi = FOUR_FIFTHS_BAND
+    fig.add_vrect(x0=lo, x1=hi, fillcolor="#40c057", opacity=0.12, line_width=0,
+                  annotation_text="four-fifths band", annotation_position="top left")
+    fig.add_vline(x=1, line_dash="dot", line_color="#495057")
+    top = float(np.nanmax(np.append(frame["ratio"].to_numpy(dtype=float), hi)))
+    fig.update_layout(title=f"{metric_label} compared with {reference} (ratio)",
+                      xaxis_title=f"group mean / {reference}'s mean", yaxis_title=None,
+                      showlegend=False)
+    fig.update_xaxes(range=[0, top * 1.12])
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _style(fig, max(260, 110 + 26 * len(frame)))
+
+
 def heatmap(table: pd.DataFrame, title: str, *, zmax: float | None = None) -> go.Figure:
     """Group x value shares as a heatmap — values as rows, groups as columns, so long value
     names stay readable — with the share written in each cell."""

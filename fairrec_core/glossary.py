@@ -61,6 +61,30 @@ GAPS = {
              "the four-fifths rule.",
     "p_value": "Permutation test: how often a gap this large appears when group labels are "
                "shuffled. Below 0.05: unlikely to be chance.",
+    "p_value_omnibus": "Is any pair of groups served differently? Group labels are shuffled "
+                       "1,000 times and each time the largest gap between any two groups "
+                       "(divided by its standard error, so small noisy groups do not dominate) "
+                       "is recomputed; p is the share of shuffles with a gap at least as "
+                       "striking as the real one. Below 0.05: unlikely to be chance.",
+    "p_value_pair": "The p-value of the best- versus worst-served pair, corrected for having "
+                    "picked the most extreme pair after looking at the data (max-T). Below 0.05 "
+                    "exactly when its interval leaves out 0.",
+    "interval": "95% interval of the gap that stays valid although we picked the most extreme "
+                "pair: it is wide enough to hold for every pair of groups at once. If it leaves "
+                "out 0, the gap is unlikely to be chance.",
+    "min_detectable_gap": "The smallest true gap between these two groups that this audit "
+                          "would find (p < 0.05) four times out of five, given how many users "
+                          "each group has. A 'not significant' only rules out gaps larger than "
+                          "this.",
+    "p_adjusted": "Adjusted for comparing many pairs: with many groups some pair looks "
+                  "'significant' by luck alone; adjusted p-values correct for the number of "
+                  "comparisons. Max-T matches the intervals; Holm is a simpler, slightly "
+                  "stricter correction; BH controls the share of false findings instead.",
+    "reference_ratio": "Each group's mean divided by the reference group's. Between 0.8 and "
+                       "1.25 (the shaded band) passes the four-fifths rule used by Aequitas.",
+    "excluded": "Groups left out of the gap: 'uninformative' labels (unspecified, Unknown) say "
+                "nothing about who the users are; 'small' groups have too few users for a "
+                "reliable mean. They are still shown in the group table.",
     "js_divergence": "Jensen–Shannon divergence of a group's mix from everyone's mix. 0 = same mix.",
     "adjusted_difference": "The same gap between the same two groups for users with equally "
                            "long histories (number of training interactions, and any other "

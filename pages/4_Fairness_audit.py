@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import findings, keys, layout, services, widgets, workspace
+from fairrec_app import audit_views, findings, keys, layout, services, widgets, workspace
 from fairrec_app.widgets import jsonable
 from fairrec_core import charts, glossary
 
 layout.page("Fairness audit", ":material/balance:",
-            "Every metric per user group with 95% bootstrap intervals, gaps with permutation "
-            "tests and the four-fifths rule, what each group is recommended against what it "
+            "Every metric per user group with 95% bootstrap intervals, gaps with intervals and "
+            "permutation tests that allow for comparing many groups, the four-fifths rule, the "
+            "gap at equal activity, what each group is recommended against what it "
             "chose before, and how exposure is spread over the catalogue.")
 cur = workspace.current()
 ds, k = cur.ds, cur.k
@@ -49,33 +50,30 @@ with left:
                                         overall=res.overall.get(metric)), key="audit.bars")
 with right:
     st.subheader("Gaps between groups")
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Difference", f"{gap['difference']:.3f}", help=glossary.GAPS["difference"])
-    c2.metric("Ratio", f"{gap['ratio']:.2f}", help=glossary.GAPS["ratio"],
-              delta="below four-fifths" if gap["flag"] else "passes four-fifths",
-              delta_color="inverse" if gap["flag"] else "normal", delta_arrow="off")
-    c3.metric("p-value", findings.p_text(gap["p_value"]).removeprefix("p ").removeprefix("= "),
-              help=glossary.GAPS["p_value"],
-              delta="significant" if gap["p_value"] < 0.05 else "could be chance",
-              delta_color="off", delta_arrow="off")
-    st.caption(f"Best served: **{gap['max_group']}**, worst served: **{gap['min_group']}** "
-               f"({int(gap['n_groups'])} groups compared; groups under {res.min_group_size} users "
-               "are shown but not compared).")
+    audit_views.gap_cards(res, attr, metric)
     shown = table.rename(columns={"mean": glossary.label(metric), "ci_lo": "95% low",
                                   "ci_hi": "95% high"})
     st.dataframe(shown, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="%.4f") for c in shown.columns[3:]})
 
-with st.expander("Each group against the rest, and every metric's gap"):
-    rest = res.vs_rest[(res.vs_rest["attribute"] == attr) & (res.vs_rest["metric"] == metric)]
-    st.dataframe(rest.drop(columns=["attribute", "metric"]), hide_index=True)
+audit_views.pairs(res, attr, metric)
+left, right = st.columns(2)
+with left:
+    audit_views.vs_rest(res, attr, metric)
+with right:
+    audit_views.reference(res, attr, metric)
+audit_views.adjusted(res, attr, metric)
+
+with st.expander("Every metric's gap for this attribute"):
     gaps = res.gaps[res.gaps["attribute"] == attr].copy()
     gaps["metric"] = gaps["metric"].map(glossary.label)
+    gaps["excluded_groups"] = gaps["excluded_groups"].map(lambda d: ", ".join(map(str, d)))
     st.dataframe(gaps.drop(columns=["attribute"]).style.apply(
         lambda r: ["background-color: #ffe3e3" if r["flag"] else ""] * len(r), axis=1),
         hide_index=True)
     widgets.downloads(res.groups, "groups", key="audit.groups")
     widgets.downloads(res.gaps, "gaps", key="audit.gaps")
+    widgets.downloads(res.pairwise, "pairwise", key="audit.pairwise")
 
 # ---- demographic parity -------------------------------------------------------------------------
 st.header("What gets recommended")
