@@ -3,6 +3,8 @@
 - :mod:`~fairrec_app.keys` — page-prefixed session-state keys.
 - :mod:`~fairrec_app.settings` — small hashable settings (split, model choice, re-ranking).
 - :mod:`~fairrec_app.sources` — where the data comes from (demo shop, MovieLens, CSV uploads).
+- :mod:`~fairrec_app.paths` — the data roots of the server-path box, saved-model names.
+- :mod:`~fairrec_app.uploads` — upload size check, a CSV's header read from its first bytes.
 - :mod:`~fairrec_app.services` — cached heavy work (datasets, models, candidates, audits).
 - :mod:`~fairrec_app.workspace` — the session's current data/model/re-ranking; every page's start.
 - :mod:`~fairrec_app.layout` — page frame, menu, error box.
@@ -19,9 +21,11 @@ __all__ = [
     "data_views",
     "keys",
     "layout",
+    "paths",
     "services",
     "settings",
     "sources",
+    "uploads",
     "widgets",
     "workspace",
 ]

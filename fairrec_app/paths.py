@@ -10,8 +10,9 @@ system, nor write outside the models folder. Two settings, read anew on every ca
                            then upload their files instead
 
 A typed path is resolved (``Path.resolve()``, symlinks followed) and refused, with one message
-that does not say whether it exists, unless it lies under a root. Uploads never touch the disk
-(they are read from memory), so there is no uploads folder to add to the roots.
+that does not say whether it exists, unless it lies under a root. Uploads stay in memory
+(an uploaded zip is written to a private temporary folder only while it is read), so there
+is no uploads folder to add to the roots.
 """
 
 from __future__ import annotations

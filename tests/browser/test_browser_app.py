@@ -188,6 +188,14 @@ def test_page_by_url_on_fresh_server(server, browser, path, request):
         page.close()
 
 
+def wait_enabled(locator, timeout: float = 30.0) -> None:
+    """Wait until a widget is enabled (the run that enables it may start after a settle)."""
+    deadline = time.monotonic() + timeout
+    while not locator.is_enabled():
+        assert time.monotonic() < deadline, "the widget stayed disabled"
+        time.sleep(0.2)
+
+
 def _metric(page, label: str) -> str:
     card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return card.locator('[data-testid="stMetricValue"]').inner_text()
@@ -205,7 +213,7 @@ def test_whatif_slider_moves_a_metric(server, browser):
         box = page.locator('[data-testid="stVerticalBlock"]').filter(has=toggle).last
         thumb = box.locator('input[type="range"]').first  # the slider thumb (react-aria)
         thumb.wait_for(state="attached", timeout=30_000)
-        assert thumb.is_enabled()
+        wait_enabled(thumb)
         thumb.focus()
         for _ in range(6):  # 0.5 -> 0.8 in steps of 0.05
             page.keyboard.press("ArrowRight")
