@@ -42,8 +42,8 @@ class OutputError(FairrecError, ValueError):
 
 
 def is_leftover(name: str) -> bool:
-    """True for the hidden temporary folders and files of an interrupted write."""
-    return name.startswith(".") and (TMP_MARK in name or OLD_MARK in name or name.endswith(".tmp"))
+    """True for the hidden temporary folders of an interrupted folder write."""
+    return name.startswith(".") and (TMP_MARK in name or OLD_MARK in name)
 
 
 # ---- single files ----------------------------------------------------------------------------
@@ -108,7 +108,8 @@ def check_target(target, *, owned: Iterable[str], force: bool = False, inputs: I
         return
     if not target.is_dir():
         raise OutputError(f"{where}: is a file, not a folder")
-    entries = sorted(e for e in target.iterdir() if not is_leftover(e.name))
+    owned = set(owned)
+    entries = sorted(e for e in target.iterdir() if not _own_temporary(e.name, owned))
     if not entries:
         return
     if not force:
@@ -116,13 +117,17 @@ def check_target(target, *, owned: Iterable[str], force: bool = False, inputs: I
             f"{where}: is not empty ({len(entries)} entries); pass {force_hint} to replace "
             "the previous output"
         )
-    owned = set(owned)
     foreign = [e for e in entries if e.name not in owned or e.is_symlink() or not e.is_file()]
     if foreign:
         raise OutputError(
             f"{where}: holds {foreign[0].name!r}, which this command does not write; not "
             "replacing the folder even with " + force_hint
         )
+
+
+def _own_temporary(name: str, owned: set[str]) -> bool:
+    """A temporary file :func:`write_atomic` left for one of the ``owned`` files."""
+    return name.endswith(".tmp") and any(name.startswith(f".{o}.") for o in owned)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -312,3 +312,15 @@ def test_score_blocks_stay_within_the_memory_limit(small_split, monkeypatch):
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_allclose(got[1], expected[1], rtol=1e-5)  # BLAS blocking differs
     assert max(sizes) == 7 and sum(sizes) == len(users)
+
+
+def test_only_our_own_temporary_files_count_as_empty(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / ".metrics.json.abc123.tmp").write_text("cut")  # a killed write_atomic
+    outputs.check_target(target, owned=["metrics.json"])
+    (target / ".notes.tmp").write_text("the user's")
+    with pytest.raises(outputs.OutputError, match="is not empty"):
+        outputs.check_target(target, owned=["metrics.json"])
+    with pytest.raises(outputs.OutputError, match="holds '.notes.tmp'"):
+        outputs.check_target(target, owned=["metrics.json"], force=True)
