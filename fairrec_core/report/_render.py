@@ -3,17 +3,25 @@ of ``metrics.json``) and interactive plotly charts, plotly.js embedded once, no 
 
 from __future__ import annotations
 
-import html
 import json
-import math
 
 import pandas as pd
-import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from fairrec_core import charts, glossary
-from fairrec_core.audit import FOUR_FIFTHS, INTERSECTION, AuditResult
+from fairrec_core.audit import INTERSECTION, AuditResult
+from fairrec_core.report._html import Figures as _Figures
+from fairrec_core.report._html import ci as _ci
+from fairrec_core.report._html import esc as _e
+from fairrec_core.report._html import fmt
+from fairrec_core.report._html import table as _table
 from fairrec_core.report._methods import METHODS_HTML
+from fairrec_core.report._statistics import (
+    adjusted_section,
+    gaps_section,
+    pairwise_section,
+    reference_section,
+)
 
 #: Per-group bar charts (with intervals) are drawn for these metrics, where audited.
 CHART_METRICS = ("ndcg", "recall", "aplt", "calibration_kl")
@@ -31,67 +39,6 @@ dt{font-weight:600;margin-top:.4em}
 """
 
 
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def fmt(value) -> str:
-    """A number as the report writes it: 4 decimals (``metrics.json`` values match this), ``—``
-    for a missing value, integers as they are."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return _e(value)
-    if math.isnan(x) or math.isinf(x):
-        return "—"
-    return f"{x:.4f}"
-
-
-def _table(frame: pd.DataFrame, *, flag: pd.Series | None = None) -> str:
-    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
-    rows = []
-    for i, (_, row) in enumerate(frame.iterrows()):
-        cells = []
-        for v in row:
-            if isinstance(v, str):
-                cells.append(f"<td>{_e(v)}</td>")
-            else:
-                cells.append(f'<td class="num">{fmt(_py(v))}</td>')
-        cls = ' class="flag"' if flag is not None and bool(flag.iloc[i]) else ""
-        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _py(v):
-    """numpy scalars -> Python (so integers print as integers)."""
-    if hasattr(v, "item"):
-        v = v.item()
-    return v
-
-
-def _ci(mean, lo, hi) -> str:
-    return f"{fmt(mean)} [{fmt(lo)}, {fmt(hi)}]"
-
-
-class _Figures:
-    """Collects figures as ``<div>`` snippets (no plotly.js in them)."""
-
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self, fig: go.Figure) -> str:
-        self.n += 1
-        div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"figure-{self.n}",
-                          config={"displaylogo": False, "responsive": True})
-        return f'<div class="figure">{div}</div>'
-
-
 def render_report(result: AuditResult, *, title: str, dataset_summary: dict, settings: dict,
                   rerank_effect: pd.DataFrame | None = None) -> str:
     """The audit as one HTML document (str) that opens offline.
@@ -107,7 +54,10 @@ def render_report(result: AuditResult, *, title: str, dataset_summary: dict, set
         ("Model and settings", _settings(result, settings)),
         ("Overall metrics", _overall(result)),
         ("Metrics per group", _groups(result, figure)),
-        ("Gaps between groups", _gaps(result)),
+        ("Gaps between groups", gaps_section(result)),
+        ("Pairs of groups", pairwise_section(result)),
+        ("Compared with a reference group", reference_section(result, figure)),
+        ("Gaps at equal activity", adjusted_section(result)),
         ("What is recommended to each group (parity)", _parity(result, figure)),
         ("Item exposure", _exposure(result, figure)),
         ("Popularity bias", _popularity(result, figure)),
@@ -197,23 +147,6 @@ def _groups(result: AuditResult, figure: _Figures) -> str:
             out.append(figure(charts.bars_with_ci(frame, glossary.label(metric),
                                                   overall=result.overall.get(metric))))
     return "".join(out)
-
-
-def _gaps(result: AuditResult) -> str:
-    g = result.gaps
-    frame = pd.DataFrame({
-        "attribute": g["attribute"].astype(str), "metric": g["metric"].map(glossary.label),
-        "highest": g["max_group"].fillna("").astype(str),
-        "lowest": g["min_group"].fillna("").astype(str),
-        "difference": g["difference"], "95% low": g["ci_lo"], "95% high": g["ci_hi"],
-        "ratio": g["ratio"], "p-value": g["p_value"],
-        "four-fifths": ["below 4/5" if f else "ok" for f in g["flag"]],
-    })
-    return (f"<p>Difference = highest − lowest group mean; ratio = lowest / highest (below "
-            f"{FOUR_FIFTHS:g} breaks the four-fifths rule, highlighted); p-value of a permutation "
-            f"test of the difference ({result.n_permutations} shuffles); the interval of the "
-            f"difference is a bootstrap over users ({result.n_bootstrap} resamples).</p>"
-            + _table(frame, flag=g["flag"].reset_index(drop=True)))
 
 
 def _parity(result: AuditResult, figure: _Figures) -> str:

@@ -72,11 +72,67 @@ def test_report_numbers_equal_metrics_json(demo_run):
             if gap["p_value"] is None:
                 continue
             flag = "below 4/5" if gap["flag"] else "ok"
-            values = [gap["difference"], *gap["difference_ci95"], gap["ratio"], gap["p_value"]]
+            values = [gap["difference"], *gap["difference_ci95"], gap["ratio"], gap["p_value"],
+                      gap["p_value_pair"], gap["min_detectable_gap"]]
             cells = "".join(f'<td class="num">{v:.4f}</td>' for v in values)
             assert f"{cells}<td>{flag}</td>" in html, (attr, metric)
+            # the interval shown is the simultaneous one, not the percentile bootstrap
+            assert gap["difference_ci95"] == gap["difference_ci95_simultaneous"]
     gini = metrics["exposure"]["gini_exposure@10"]
     assert f"Exposure Gini@10: <b>{gini:.4f}</b>" in html
+
+
+def _cells(*values) -> str:
+    return "".join(f'<td class="num">{"—" if v is None else f"{v:.4f}"}</td>' for v in values)
+
+
+def test_report_issue10_statistics_equal_metrics_json(demo_run):
+    """Groups left out, every pair's simultaneous interval and adjusted p-values, the ratios
+    against the reference group and the gaps at equal activity: as in metrics.json."""
+    from html import escape
+
+    from fairrec_core.glossary import label
+
+    _, html, metrics = demo_run
+    gaps = metrics["gaps"]
+    assert gaps["gender"]["ndcg@10"]["excluded_groups"] == {"U": "uninformative"}
+    assert "<b>gender</b>: U (uninformative)" in html
+    n_pairs = 0
+    for attr in ("gender", "age_group", "region"):
+        for name in ("ndcg", "recall", "aplt", "calibration_kl"):
+            metric = f"{name}@10"
+            for pair in gaps[attr][metric]["pairwise"]:
+                a, b = pair["groups"]
+                row = (f"<td>{attr}</td><td>{label(metric)}</td><td>{a} − {b}</td>"
+                       + _cells(pair["difference"], *pair["ci95"], pair["p_value"],
+                                pair["p_adjusted_maxt"], pair["p_adjusted_holm"],
+                                pair["p_adjusted_bh"]))
+                assert row in html, (attr, metric, a, b)
+                n_pairs += 1
+        ref = gaps[attr]["ndcg@10"]["reference"]
+        means = {g: v["ndcg@10"] for g, v in metrics["groups"][attr].items()}
+        for group, ratio in ref["ratios"].items():
+            # independent: the group mean over the reference group's mean
+            assert ratio == pytest.approx(means[group] / means[ref["group"]], rel=1e-12)
+            assert (f"<td>{group}</td>" + _cells(means[group], means[ref["group"]], ratio)) in html
+    assert n_pairs == 4 * (1 + 15 + 15)
+    assert html.count("four-fifths band") >= 3  # one reference chart per single attribute
+    for attr, by_metric in gaps.items():
+        for metric, gap in by_metric.items():
+            adj = gap.get("adjusted")
+            if adj is None:
+                continue
+            row = (f"<td>{escape(attr)}</td><td>{label(metric)}</td>"
+                   f"<td>{escape(adj['group_high'])}</td><td>{escape(adj['group_low'])}</td>"
+                   + _cells(adj["raw_difference"], adj["difference"], *adj["ci95"],
+                            adj["p_value"], adj["explained"], adj["share_explained"]))
+            assert row in html, (attr, metric)
+            assert adj["raw_difference"] - adj["explained"] == pytest.approx(adj["difference"],
+                                                                           abs=1e-12)
+    for words in ("max |t|", "Westfall–Young", "Holm", "Benjamini–Hochberg", "HC3",
+                  "Oaxaca–Blinder", "minimum detectable gap", "√(p (1 − p) / S)",
+                  "not a cause", "Reference group"):
+        assert words in html, words
 
 
 def test_users_and_groups_csv_agree_with_metrics_json(demo_run):
