@@ -324,3 +324,18 @@ def test_only_our_own_temporary_files_count_as_empty(tmp_path):
         outputs.check_target(target, owned=["metrics.json"])
     with pytest.raises(outputs.OutputError, match="holds '.notes.tmp'"):
         outputs.check_target(target, owned=["metrics.json"], force=True)
+
+
+def test_save_name_dotdot_writes_nothing_into_the_parent(small_split, tmp_path):
+    """The app's save name '..' wrote params.json and arrays.npz into its working directory:
+    model_folder refuses the name, and save_model alone refuses the (non-empty) parent too."""
+    train = small_split.train
+    (tmp_path / "app.py").write_text("# the app")
+    root = tmp_path / "models"
+    root.mkdir()
+    before = snapshot(tmp_path)
+    with pytest.raises(ModelError, match="model name '..'"):
+        model_folder(root, "..")
+    with pytest.raises(ModelError, match="is not empty"):
+        save_model(Popularity().fit(train), root / "..", train=train)
+    assert snapshot(tmp_path) == before
