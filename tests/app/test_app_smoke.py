@@ -33,13 +33,13 @@ def check_home(at, core):
     assert len(texts) == 3  # gender, age group, region
     region = next(t for t in texts if "Islands" in t)
     means = summary.group_table("region", "ndcg@10").set_index("group")["mean"]
-    m = re.match(r"NDCG@10: (\S+) ([\d.]+) vs (\S+) ([\d.]+), gap ([\d.]+) \[([\d.]+), ([\d.]+)\], p",
-                 region)
+    m = re.match(r"NDCG@10: (\S+) ([\d.]+) vs (\S+) ([\d.]+), gap ([\d.]+) \[([−\d.]+), "
+                 r"([−\d.]+)\], p", region)
     lo, lo_v, hi, hi_v, gap, ci_lo, ci_hi = m.groups()
     assert (lo, hi) == (means.idxmin(), means.idxmax())
-    assert (lo_v, hi_v) == (f"{means.min():.2f}", f"{means.max():.2f}")
-    assert gap == f"{means.max() - means.min():.2f}"
-    assert float(ci_lo) <= float(gap) <= float(ci_hi)
+    assert (lo_v, hi_v) == (f"{means.min():.3f}", f"{means.max():.3f}")
+    assert gap == f"{means.max() - means.min():.3f}"
+    assert float(ci_lo.replace("−", "-")) <= float(gap) <= float(ci_hi)
 
 
 def check_data(at, core):
