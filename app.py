@@ -36,14 +36,14 @@ for col, attr in zip(cols, singles, strict=False):
                                  left_out or ""]))
             continue
         st.markdown(finding.text)
-        for note in finding.notes:
-            st.caption(note)
         if finding.flagged:
             st.markdown(":red-badge[:material/warning: below four-fifths]")
         elif finding.significant:
             st.markdown(":orange-badge[:material/info: significant gap]")
         else:
             st.markdown(":green-badge[:material/check: no clear gap]")
+        for note in finding.notes:
+            st.caption(note)
         worst = res.gaps[(res.gaps["attribute"] == attr) & res.gaps["flag"]]
         if len(worst):
             names = ", ".join(glossary.label(m) for m in worst["metric"][:4])

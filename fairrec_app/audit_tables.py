@@ -30,12 +30,12 @@ def pairs(result, attribute: str, metric: str) -> pd.DataFrame:
 
 
 def vs_rest(result, attribute: str, metric: str) -> pd.DataFrame:
-    """Each compared group against all other users: means, difference, ratio, p and Holm p."""
+    """Each compared group against all other users: mean, difference and ratio to the rest's
+    mean, p and Holm p."""
     rows = _rows(result.vs_rest, attribute, metric)
     rows = rows[rows["compared"]]
     return pd.DataFrame({
-        "group": rows["group"].astype(str).to_numpy(), "users": rows["n_users"].to_numpy(),
-        "mean": rows["mean"].to_numpy(), "rest": rows["rest_mean"].to_numpy(),
+        "group": rows["group"].astype(str).to_numpy(), "mean": rows["mean"].to_numpy(),
         "difference": rows["difference"].to_numpy(), "ratio": rows["ratio"].to_numpy(),
         "p (one group)": rows["p_value"].to_numpy(),
         "p adjusted (Holm)": rows["p_adjusted_holm"].to_numpy(),

@@ -80,7 +80,8 @@ def vs_rest(res, attr: str, metric: str) -> None:
     st.caption("Is one group served differently from everyone else? p adjusted (Holm) allows "
                "for testing every group.", help=glossary.GAPS["p_adjusted"])
     st.dataframe(table, hide_index=True, column_config={
-        **{c: NUMBER(format="%.4f") for c in ("mean", "rest", "difference")},
+        "mean": NUMBER(format="%.4f"),
+        "difference": NUMBER(format="%.4f", help="Group mean − mean of all other users."),
         "ratio": NUMBER(format="%.3f", help="Group mean / mean of all other users."),
         "p (one group)": NUMBER(format=P_FORMAT),
         "p adjusted (Holm)": NUMBER(format=P_FORMAT, help=glossary.GAPS["p_adjusted"]),

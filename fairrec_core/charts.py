@@ -101,19 +101,21 @@ def reference_ratios(frame: pd.DataFrame, metric_label: str, reference: str) -> 
     fig = go.Figure(go.Bar(
         y=frame["group"].astype(str), x=frame["ratio"], orientation="h", marker_color=colors,
         text=[f"{r:.2f}" if np.isfinite(r) else "" for r in frame["ratio"]],
-        textposition="outside", cliponaxis=False,
+        textposition="inside", insidetextanchor="start", textfont_color="white",
         hovertemplate="%{y}: %{x:.3f} × " + reference + "<extra></extra>"))
     lo, hi = FOUR_FIFTHS_BAND
-    fig.add_vrect(x0=lo, x1=hi, fillcolor="#40c057", opacity=0.12, line_width=0,
-                  annotation_text="four-fifths band", annotation_position="top left")
+    fig.add_vrect(x0=lo, x1=hi, fillcolor="#40c057", opacity=0.15, line_width=0, layer="below")
     fig.add_vline(x=1, line_dash="dot", line_color="#495057")
+    fig.add_annotation(x=(lo + hi) / 2, y=1, xref="x", yref="paper", yanchor="bottom",
+                       text=f"four-fifths band {lo:g}–{hi:g}", showarrow=False,
+                       font=dict(size=11, color="#2b8a3e"))
     top = float(np.nanmax(np.append(frame["ratio"].to_numpy(dtype=float), hi)))
     fig.update_layout(title=f"{metric_label} compared with {reference} (ratio)",
                       xaxis_title=f"group mean / {reference}'s mean", yaxis_title=None,
                       showlegend=False)
     fig.update_xaxes(range=[0, top * 1.12])
     fig.update_yaxes(type="category", autorange="reversed")
-    return _style(fig, max(260, 110 + 26 * len(frame)))
+    return _style(fig, max(300, 130 + 28 * len(frame)))
 
 
 def heatmap(table: pd.DataFrame, title: str, *, zmax: float | None = None) -> go.Figure:
