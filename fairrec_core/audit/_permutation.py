@@ -43,6 +43,8 @@ from fairrec_core.audit._simultaneous import (
 
 #: Shuffles per block.
 BLOCK = 50
+#: At most this many pairwise statistics (shuffles x pairs x metrics) per block.
+PAIR_BUDGET = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,12 +111,15 @@ def permutation_tests(values: np.ndarray, index, compared: np.ndarray, pairs: Pa
     codes = index.columns.astype(np.int32)  # [n, groupings]; int32 keeps scipy from re-checking
     width = codes.shape[1]
     base = np.arange(n, dtype=np.int32)
-    ones = np.ones(n * BLOCK * width)
     compared_user = compared[codes]  # [n, groupings]: in a compared group
     partial = [j for j in range(width) if not compared_user[:, j].all()]
     members_of = {j: np.flatnonzero(compared_user[:, j]) for j in partial}
-    for start in range(0, n_permutations, BLOCK):
-        b = min(BLOCK, n_permutations - start)
+    # fewer shuffles per block when there are very many pairs (an attribute with hundreds of
+    # groups): each block holds [shuffles, pairs, metrics] statistics
+    block = int(max(1, min(BLOCK, PAIR_BUDGET // max(1, len(pairs) * m))))
+    ones = np.ones(n * block * width)
+    for start in range(0, n_permutations, block):
+        b = min(block, n_permutations - start)
         perm = rng.permuted(np.broadcast_to(base, (b, n)), axis=1)  # user u gets perm[p, u]'s labels
         labels = codes[perm.T]  # [n, b, width]
         for j in partial:  # shuffle only among users of the groups compared

@@ -31,6 +31,8 @@ from scipy.stats import norm
 POWER = 0.8
 #: Resamples per block when taking the maximum over pairs.
 BLOCK = 100
+#: At most this many pairwise statistics (resamples x pairs x metrics) per block.
+PAIR_BUDGET = 4_000_000
 #: Added to squared standard errors in :func:`pair_t2`: 0 / 0 = 0, d / 0 huge (float32).
 TINY = np.float32(1e-37)
 
@@ -137,8 +139,9 @@ def bootstrap_critical(rep_mean, rep_se2, d, pairs: Pairs, level: float):
     max_pairs |(d* - d) / SE*| over the bootstrap replicates (``rep_mean``, ``rep_se2``:
     ``[b, n_columns, m]``; ``d``: the observed differences, NaN for pairs not compared)."""
     maxima = []
-    for start in range(0, len(rep_mean), BLOCK):
-        t2 = pair_t2(rep_mean[start:start + BLOCK], rep_se2[start:start + BLOCK], pairs, d)
+    block = int(max(1, min(BLOCK, PAIR_BUDGET // max(1, d.size))))
+    for start in range(0, len(rep_mean), block):
+        t2 = pair_t2(rep_mean[start:start + block], rep_se2[start:start + block], pairs, d)
         maxima.append(max_abs(t2, pairs))
     if not maxima:
         return np.full((len(pairs.slices), d.shape[-1]), np.nan)
