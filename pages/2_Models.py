@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import keys, layout, paths, services, widgets, workspace
+from fairrec_app import keys, layout, paths, services, uploads, widgets, workspace
 from fairrec_app.settings import ModelChoice
 from fairrec_app.sources import ImportedUpload
 from fairrec_core import charts, glossary
@@ -155,7 +155,7 @@ with right:
         pick = st.selectbox("Saved model", [r["dir"] for r in saved],
                             key=keys.widget("models", "load"))
         if st.button("Load model", key=keys.widget("models", "load_btn"), icon=":material/upload:"):
-            with layout.error_box("Load"):
+            with layout.input_box("Load"):
                 trained = services.saved_model(pick, services.modified(pick),
                                                ds.train.fingerprint, ds.train)
                 ss[keys.MODELS_ACTIVE] = ModelChoice.of(trained.model.name,
@@ -173,7 +173,9 @@ recs_up = a.file_uploader("recommendations.csv", type=["csv"], key=keys.widget("
 test_up = b.file_uploader("test.csv", type=["csv"], key=keys.widget("models", "test"))
 if st.button("Assess these lists", key=keys.widget("models", "import"),
              disabled=recs_up is None or test_up is None, icon=":material/fact_check:"):
-    with layout.error_box("Import"):
+    with layout.input_box("Import"):
+        uploads.check_size(recs_up)
+        uploads.check_size(test_up)
         workspace.set_imported(ImportedUpload(recs_up.name, recs_up.getvalue(), test_up.name,
                                               test_up.getvalue()))
         st.rerun()

@@ -254,3 +254,39 @@ def test_slider_moved_just_before_navigating_away_is_kept():
     at.switch_page(WHATIF).run()
     assert at.slider(key=keys.widget("whatif", "calibrated", "lam")).value == pytest.approx(0.85)
     assert any("Computed for: calibrated(" in c.value and "lam=0.85)" in c.value for c in at.caption)
+
+
+def test_imported_lists_over_the_file_limit_are_refused(monkeypatch):
+    monkeypatch.setenv("FAIRREC_MAX_FILE_BYTES", "100")
+    at = open_page(MODELS)
+    recs = b"user_id,item_id,rank\n" + b"u1,i1,1\n" * 20
+    _uploader(at, "recommendations.csv").set_value(("recs.csv", recs, "text/csv"))
+    _uploader(at, "test.csv").set_value(("test.csv", b"user_id,item_id\nu1,i2\n", "text/csv"))
+    at.run()
+    next(b for b in at.button if b.label == "Assess these lists").click().run()
+    assert_ok(at)
+    [error] = _errors(at)
+    assert error == (f"Import: recs.csv: {len(recs)} bytes, over the 100 bytes limit on a file "
+                     "(FAIRREC_MAX_FILE_BYTES)")
+    assert at.session_state[keys.MODELS_IMPORTED] is None
+
+
+def test_saved_model_that_fails_to_read_is_a_short_error_box(tmp_path, monkeypatch):
+    import fairrec_core.models as models
+
+    monkeypatch.chdir(tmp_path)
+    at = open_page(MODELS)
+    next(t for t in at.text_input if t.label == "Name").input("ease-demo")
+    next(b for b in at.button if b.label == "Save").click().run()
+    active = at.session_state[keys.MODELS_ACTIVE]
+
+    def broken(path, **kw):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(models, "load_model", broken)
+    at.selectbox(key=keys.widget("models", "load")).select("models/ease-demo").run()
+    next(b for b in at.button if b.label == "Load model").click().run()
+    assert_ok(at)
+    [error] = _errors(at)
+    assert error == "Load: could not read this input (OSError: [Errno 5] Input/output error)"
+    assert at.session_state[keys.MODELS_ACTIVE] == active
