@@ -43,7 +43,7 @@ def gap_cards(res, attr: str, metric: str) -> None:
                f"({int(gap['n_groups'])} groups compared). Any pair different at all: "
                f"{findings.p_text(gap['p_value'])}.",
                help=glossary.GAPS["p_value_omnibus"] + " " + glossary.GAPS["interval"])
-    for note in (findings.agreement_note(gap), findings.power_note(gap),
+    for note in (findings.agreement_note(gap), findings.omnibus_note(gap), findings.power_note(gap),
                  findings.excluded_note(gap, res.min_group_size)):
         if note:
             st.caption(note, help=glossary.GAPS["excluded"] if note.startswith("Left") else None)

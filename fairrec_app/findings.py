@@ -70,6 +70,15 @@ def agreement_note(gap) -> str | None:
             "shuffles: this gap sits right at the edge of significance.")
 
 
+def omnibus_note(gap) -> str | None:
+    """When some pair differs (omnibus p < 0.05) but not clearly the headline pair: the most
+    extreme means need not be the most clearly separated pair (small groups are noisy)."""
+    if not (gap["p_value"] < ALPHA <= gap["p_value_pair"]):
+        return None
+    return (f"Some pair of groups is served differently ({p_text(gap['p_value'])}), but not "
+            "clearly this one: see the pairs of groups.")
+
+
 def power_note(gap) -> str | None:
     """When the gap is not significant: the smallest gap these group sizes could have shown."""
     p, mdg = gap["p_value_pair"], gap["min_detectable_gap"]
@@ -144,7 +153,8 @@ def headline(result, attribute: str, metric: str) -> Finding | None:
     p = gap["p_value_pair"]
     text = (f"{glossary.label(metric)}: {lo} {num(means[lo])} vs {hi} {num(means[hi])}, "
             f"gap {num(gap['difference'])} {interval(gap['ci_lo'], gap['ci_hi'])}, {p_text(p)}")
-    notes = (agreement_note(gap), power_note(gap), adjusted_note(result, attribute, metric),
+    notes = (agreement_note(gap), omnibus_note(gap), power_note(gap),
+             adjusted_note(result, attribute, metric),
              excluded_note(gap, result.min_group_size))
     return Finding(attribute, metric, text, bool(gap["flag"]), bool(p < ALPHA),
                    tuple(n for n in notes if n))

@@ -48,6 +48,14 @@ def test_agreement_note_only_when_interval_and_p_disagree(lo, hi, p, says):
         assert "edge of significance" in note
 
 
+def test_omnibus_note_when_some_pair_but_not_the_headline_pair_differs():
+    assert findings.omnibus_note(_gap(p_value=0.028, p_value_pair=0.733)) == (
+        "Some pair of groups is served differently (p = 0.028), but not clearly this one: see "
+        "the pairs of groups.")
+    assert findings.omnibus_note(_gap(p_value=0.01, p_value_pair=0.02)) is None
+    assert findings.omnibus_note(_gap(p_value=0.2, p_value_pair=0.4)) is None
+
+
 def test_power_note_only_when_not_significant():
     assert findings.power_note(_gap(p_value_pair=0.01)) is None
     assert findings.power_note(_gap(p_value_pair=0.2, min_detectable_gap=0.0512)) == (
