@@ -98,21 +98,24 @@ def _fill(out, se2, weights, y, columns, m, which, shift) -> None:
     from fairrec_core.audit._simultaneous import moments, split_sums
 
     n = len(y)
+    sums = np.zeros(out.shape[:2] + (y.shape[1],))  # [b, n_columns, width of y]
+    present_any = np.zeros(out.shape[1], dtype=bool)
     for j in range(columns.shape[1]):
         order = np.argsort(columns[:, j], kind="stable")
         ys = y[order]
         present, starts = np.unique(columns[order, j], return_index=True)
         ends = np.append(starts[1:], n)
         for col, s, e in zip(present, starts, ends, strict=True):
-            r = (weights[:, s:e] @ ys[s:e]).astype(np.float64)
-            if se2 is None:
-                counts = r[:, m:][:, which]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    out[:, col] = np.where(counts > 0.5, r[:, :m] / counts, np.nan)
-            else:
-                sums, squares, counts = split_sums(r, m, which)
-                counts = np.round(counts)
-                out[:, col], se2[:, col] = moments(sums, squares, counts, shift)
+            sums[:, col] = weights[:, s:e] @ ys[s:e]
+        present_any[present] = True
+    cols = np.flatnonzero(present_any)  # columns without users stay NaN
+    if se2 is None:
+        counts = sums[:, cols, m:][..., which]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, cols] = np.where(counts > 0.5, sums[:, cols, :m] / counts, np.nan)
+    else:
+        total, squares, counts = split_sums(sums[:, cols], m, which)
+        out[:, cols], se2[:, cols] = moments(total, squares, np.round(counts), shift)
 
 
 def bootstrap_intervals(values: np.ndarray, columns: np.ndarray, n_columns: int, *,
