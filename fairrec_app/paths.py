@@ -5,7 +5,8 @@ A dashboard shared on a network must not let a browser user probe or walk the se
 system, nor write outside the models folder. Two settings, read anew on every call::
 
     FAIRREC_DATA_ROOTS     folders the server-path box may read under, separated by os.pathsep
-                           (":" on Linux); replaces the default, the project's data/ folder
+                           (":" on Linux; relative ones are taken from the project folder);
+                           replaces the default, the project's data/ folder
     FAIRREC_SERVER_PATHS   "off" (or 0, false, no) hides the server-path box entirely: users
                            then upload their files instead
 
@@ -45,8 +46,8 @@ def data_roots() -> tuple[Path, ...]:
     if raw is None or not raw.strip():
         parts = [DEFAULT_DATA_ROOT]
     else:
-        parts = [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
-    return tuple(Path(os.path.abspath(p)).resolve() for p in parts)
+        parts = [Path(p.strip()).expanduser() for p in raw.split(os.pathsep) if p.strip()]
+    return tuple((p if p.is_absolute() else PROJECT / p).resolve() for p in parts)
 
 
 def roots_label() -> str:

@@ -209,10 +209,8 @@ def test_concurrent_sessions_show_the_metrics_of_their_own_slider(request, tmp_p
         try:
             for page in pages:  # eight sessions, opened at once
                 page.goto(f"{base}/Data", wait_until="domcontentloaded")
-            _wait_all(pages, "Who is in the data")
-            phase("data pages")
-            for page, k in zip(pages, KS, strict=True):  # each session its own k
-                page.get_by_role("tab", name="Split and cutoff").click()
+            for page, k in zip(pages, KS, strict=True):  # each session its own k, set as soon
+                page.get_by_role("tab", name="Split and cutoff").click(timeout=90_000)  # as shown
                 page.get_by_role("spinbutton", name="List length k").fill(str(k))
                 page.get_by_role("button", name="Apply").click()
             for page, k in zip(pages, KS, strict=True):
