@@ -59,8 +59,9 @@ GAPS = {
     "difference": "Largest minus smallest group mean. Closer to 0 is fairer.",
     "ratio": "Smallest divided by largest group mean. Closer to 1 is fairer; below 0.8 breaks "
              "the four-fifths rule.",
-    "p_value": "Permutation test: how often a gap this large appears when group labels are "
-               "shuffled. Below 0.05: unlikely to be chance.",
+    "p_value": "Studentised permutation test: how often a gap this striking (divided by its "
+               "standard error) appears when group labels are shuffled. Below 0.05: unlikely to "
+               "be chance.",
     "p_value_omnibus": "Is any pair of groups served differently? Group labels are shuffled "
                        "1,000 times and each time the largest gap between any two groups "
                        "(divided by its standard error, so small noisy groups do not dominate) "

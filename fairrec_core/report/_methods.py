@@ -42,7 +42,7 @@ group). The <b>difference</b> is the largest minus the smallest group mean over 
 and tests (<code>--include-unspecified</code> puts it back), because its noisy mean would otherwise
 often become the headline pair and dilute the tests. Groups with fewer users than the minimum group
 size are shown and left out for the same reason.</p>
-<p><b>Simultaneous intervals (bootstrap-t, max |t|).</b> The headline pair is picked after seeing
+<p><b>Simultaneous intervals (max |t| over all pairs).</b> The headline pair is picked after seeing
 the data, so an ordinary 95% interval of its difference covers the truth less than 95% of the time.
 For every pair of groups a and b, t = (mean<sub>a</sub> − mean<sub>b</sub>) / se, with se =
 √(sd<sub>a</sub>²/n<sub>a</sub> + sd<sub>b</sub>²/n<sub>b</sub>). The critical value c is the 95%
