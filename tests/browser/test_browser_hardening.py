@@ -203,7 +203,7 @@ def test_concurrent_sessions_show_the_metrics_of_their_own_slider(request, tmp_p
         phases[name] = round(time.monotonic() - start)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        contexts = [browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts = [browser.new_context(viewport={"width": 1100, "height": 800}, reduced_motion="reduce")
                     for _ in range(SESSIONS)]
         pages = [c.new_page() for c in contexts]
         try:
