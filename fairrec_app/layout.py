@@ -61,19 +61,20 @@ def error_box(what: str | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def input_box(what: str) -> Iterator[None]:
-    """:func:`error_box` for reading what a user gave (an upload, a path): besides a
-    :class:`FairrecError`, a failure to read it (out of memory, an OS error, a malformed file
-    the loader did not foresee) is shown as one short line too, never as a traceback."""
+def input_box(what: str, doing: str = "read this input") -> Iterator[None]:
+    """:func:`error_box` for reading what a user gave (an upload, a path) or writing a file:
+    besides a :class:`FairrecError`, a failure to ``doing`` it (out of memory, an OS error, a
+    malformed file the loader did not foresee) is shown as one short line too, never as a
+    traceback."""
     try:
         yield
     except FairrecError as exc:
         st.error(f"{what}: {exc}", icon=":material/error:")
     except MemoryError:
-        st.error(f"{what}: not enough memory to read this input; try a smaller file",
+        st.error(f"{what}: not enough memory to {doing}; try a smaller input",
                  icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 - user input must never end in a traceback
         detail = " ".join(str(exc).split())
         detail = detail if len(detail) <= 160 else detail[:157] + "..."
-        st.error(f"{what}: could not read this input ({type(exc).__name__}{': ' if detail else ''}"
+        st.error(f"{what}: could not {doing} ({type(exc).__name__}{': ' if detail else ''}"
                  f"{detail})", icon=":material/error:")

@@ -134,7 +134,7 @@ with left:
         default_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{ms.choice.name}-{ds.data.name}").lower()
         folder = st.text_input("Name", value=default_name, help=f"Saved under {MODELS_DIR}/NAME.")
         if st.form_submit_button("Save", icon=":material/save:", disabled=ms.model is None):
-            with layout.error_box("Save"):
+            with layout.input_box("Save", doing="save the model"):
                 target = paths.model_folder(folder, MODELS_DIR)  # stays inside models/
                 if target.exists():
                     raise ModelError(f"{target} already exists; choose another name")

@@ -290,3 +290,19 @@ def test_saved_model_that_fails_to_read_is_a_short_error_box(tmp_path, monkeypat
     [error] = _errors(at)
     assert error == "Load: could not read this input (OSError: [Errno 5] Input/output error)"
     assert at.session_state[keys.MODELS_ACTIVE] == active
+
+
+def test_save_that_fails_on_disk_is_a_short_error_box(tmp_path, monkeypatch):
+    import fairrec_core.models as models
+
+    def full(*a, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(models, "save_model", full)
+    at = open_page(MODELS)
+    next(t for t in at.text_input if t.label == "Name").input("ease-demo")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert_ok(at)
+    [error] = _errors(at)
+    assert error == "Save: could not save the model (OSError: [Errno 28] No space left on device)"
