@@ -19,10 +19,10 @@ is no uploads folder to add to the roots.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
-from fairrec_core.errors import DataError, ModelError
+from fairrec_core.errors import DataError
+from fairrec_core.models import model_folder as core_model_folder
 
 PROJECT = Path(__file__).resolve().parents[1]
 #: The default data root: the project's ``data/`` folder.
@@ -30,9 +30,6 @@ DEFAULT_DATA_ROOT = PROJECT / "data"
 ROOTS_ENV = "FAIRREC_DATA_ROOTS"
 SWITCH_ENV = "FAIRREC_SERVER_PATHS"
 _OFF = {"off", "0", "false", "no", "none", "disabled"}
-
-#: A saved model's name: a letter or digit, then letters, digits, '.', '_' or '-' (64 at most).
-MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def server_paths_enabled() -> bool:
@@ -87,15 +84,6 @@ def resolve_data_path(text: str) -> Path:
 
 
 def model_folder(name: str, models_dir: Path) -> Path:
-    """``models_dir / name`` for a valid saved-model name, checked to stay inside
-    ``models_dir``; otherwise a one-line :class:`ModelError`."""
-    name = name or ""
-    if not MODEL_NAME.fullmatch(name) or name in {".", ".."}:
-        shown = name if len(name) <= 70 else name[:67] + "..."
-        raise ModelError(f"model name {shown!r}: use 1 to 64 letters, digits, '.', '_' or '-', "
-                         "starting with a letter or digit")
-    base = Path(os.path.abspath(models_dir)).resolve()
-    target = (base / name).resolve()
-    if target.parent != base:
-        raise ModelError(f"model name {name!r}: it must name a folder inside {models_dir}/")
-    return Path(models_dir) / name
+    """``models_dir / name`` for a valid saved-model name (the core's rule,
+    :func:`fairrec_core.models.model_folder`); otherwise a one-line :class:`ModelError`."""
+    return core_model_folder(models_dir, name or "")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,7 @@ SEEN_ARRAYS = tuple(SEEN_SHAPES)
 #: Learned scalars every model has.
 BASE_SCALARS = ("n_users_", "n_items_", "fingerprint_")
 #: What a saved-model name may look like (no path separators, no leading dot).
-NAME_PATTERN = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}"
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 NO_CHECKSUM = "saved without checksums by an older fairrec; save it again to add them"
 
 
@@ -60,16 +61,18 @@ def _jsonable(value):
 
 def model_folder(root, name: str) -> Path:
     """The folder of the saved model ``name`` under ``root``, refusing a name that is not one
-    plain folder name (``..``, ``a/b``, a leading dot, over 100 characters)."""
-    if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name) or name.strip(".") == "":
+    plain folder name (1-64 letters, digits, '.', '_' or '-', starting with a letter or digit:
+    no ``..``, ``a/b``, leading dot or dash) or that resolves outside ``root``."""
+    if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
+        shown = name if not isinstance(name, str) or len(name) <= 70 else name[:67] + "..."
         raise ModelError(
-            f"model name {name!r}: use 1-100 letters, digits, '.', '_' or '-', not starting "
-            "with '.'"
+            f"model name {shown!r}: use 1 to 64 letters, digits, '.', '_' or '-', starting with "
+            "a letter or digit"
         )
     root = Path(root)
     folder = root / name
-    if folder.resolve().parent != root.resolve():
-        raise ModelError(f"model name {name!r}: resolves outside {root}")
+    if folder.resolve().parent != Path(os.path.abspath(root)).resolve():
+        raise ModelError(f"model name {name!r}: it must name a folder inside {root}/")
     return folder
 
 
