@@ -71,12 +71,29 @@ def data_state() -> DataState:
     ensure_defaults()
     source = st.session_state[keys.DATA_SOURCE]
     ev = st.session_state[keys.DATA_EVAL]
-    data = services.dataset(source.key, source)
+    try:
+        data = services.dataset(source.key, source)
+    except FairrecError as exc:  # e.g. a server file removed since it was chosen, cache expired
+        st.error(f"{exc} — {source.label} can no longer be read; the session is back on the "
+                 "demo shop.")
+        source = _back_to_demo()
+        data = services.dataset(source.key, source)
     upload = st.session_state[keys.MODELS_IMPORTED]
     if upload is not None:
         split, lists = services.imported(data.fingerprint, upload.key, ev.k, data, upload)
         return DataState(source, ev, data, split, lists)
     return DataState(source, ev, data, services.split_for(source, ev))
+
+
+def _back_to_demo() -> DataSource:
+    """Make the demo shop the session's data again, dropping what belonged to the other data
+    (imported lists, a model loaded from disk)."""
+    ss = st.session_state
+    ss[keys.DATA_SOURCE] = DataSource.demo()
+    ss[keys.MODELS_IMPORTED] = None
+    if ss[keys.MODELS_ACTIVE].path is not None:
+        ss[keys.MODELS_ACTIVE] = default_model()
+    return ss[keys.DATA_SOURCE]
 
 
 def set_imported(upload) -> None:

@@ -306,3 +306,21 @@ def test_save_that_fails_on_disk_is_a_short_error_box(tmp_path, monkeypatch):
     assert_ok(at)
     [error] = _errors(at)
     assert error == "Save: could not save the model (OSError: [Errno 28] No space left on device)"
+
+
+# ---- a data set that can no longer be read --------------------------------------------------------
+def test_data_set_gone_since_it_was_chosen_falls_back_to_the_demo(tmp_path):
+    """A server path chosen earlier whose files have gone (or that the cache dropped and the
+    roots no longer allow) gives one error box on the next page, and the session goes on with
+    the demo shop instead of a traceback."""
+    gone = DataSource.movielens_path(str(tmp_path / "ml-100k-removed"))
+    at = open_page(None, {keys.DATA_SOURCE: gone})  # the home page is the first to read it
+    assert_ok(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "can no longer be read" in errors[0], errors
+    assert "\n" not in errors[0]
+    assert at.session_state[keys.DATA_SOURCE] == DataSource.demo()
+    at.switch_page("pages/4_Fairness_audit.py").run()
+    assert_ok(at)
+    assert not at.error
+    assert any("Demo shop" in m.value for m in at.markdown), "the audit goes on with the demo"
