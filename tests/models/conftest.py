@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from fairrec_core.data import SyntheticSpec, generate_shop, split_dataset
+from fairrec_core.models import EASE, ItemKNN, TwoTower, save_model
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +28,27 @@ def one_thread():
 
     with limit_threads(1):
         yield
+
+
+# ---- saved models to tamper with (test_models_tampered*.py) --------------------------------
+@pytest.fixture(scope="session")
+def saved(small_split, tmp_path_factory):
+    root = tmp_path_factory.mktemp("saved")
+    train = small_split.train
+    models = {
+        "ease": EASE(l2=50.0),
+        "itemknn": ItemKNN(neighbors=20),
+        "twotower": TwoTower(dim=8, feature_dim=4, hidden=16, epochs=1, validation=0.0),
+    }
+    for name, model in models.items():
+        save_model(model.fit(train), root / name, train=train)
+    return root
+
+
+@pytest.fixture
+def copy(saved, tmp_path):
+    def make(name):
+        shutil.copytree(saved / name, tmp_path / name)
+        return tmp_path / name
+
+    return make

@@ -6,91 +6,21 @@ exercised too."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import shutil
 import zipfile
 
 import numpy as np
 import pytest
 
 from fairrec_core.errors import FairrecError, ModelError
-from fairrec_core.models import EASE, ItemKNN, TwoTower, list_saved_models, load_model, save_model
-
-
-# ---- helpers ----------------------------------------------------------------------------------
-def rehash(folder) -> None:
-    """Recompute the size and sha256 of the array files in params.json."""
-    info = json.loads((folder / "params.json").read_text())
-    for name in list(info["files"]):
-        data = (folder / name).read_bytes()
-        info["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    (folder / "params.json").write_text(json.dumps(info))
-
-
-def edit_json(folder, change) -> None:
-    info = json.loads((folder / "params.json").read_text())
-    change(info)
-    (folder / "params.json").write_text(json.dumps(info))
-
-
-def edit_arrays(folder, change, *, keep_checksum: bool = False) -> None:
-    arrays = dict(np.load(folder / "arrays.npz", allow_pickle=False))
-    change(arrays)
-    np.savez(folder / "arrays.npz", **arrays)
-    if not keep_checksum:
-        rehash(folder)
-
-
-def edit_state_dict(folder, change) -> None:
-    import torch
-
-    state = torch.load(folder / "state_dict.pt", weights_only=True)
-    change(state)
-    torch.save(state, folder / "state_dict.pt")
-    rehash(folder)
-
-
-def npz_with_header(shape, dtype="<f4") -> bytes:
-    """A .npy member that declares ``shape`` but holds no data."""
-    header = f"{{'descr': '{dtype}', 'fortran_order': False, 'shape': {tuple(shape)}, }}"
-    header = header.ljust(118) + "\n"
-    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode()
-
-
-@pytest.fixture(scope="module")
-def saved(small_split, tmp_path_factory):
-    root = tmp_path_factory.mktemp("saved")
-    train = small_split.train
-    models = {
-        "ease": EASE(l2=50.0),
-        "itemknn": ItemKNN(neighbors=20),
-        "twotower": TwoTower(dim=8, feature_dim=4, hidden=16, epochs=1, validation=0.0),
-    }
-    for name, model in models.items():
-        save_model(model.fit(train), root / name, train=train)
-    return root
-
-
-@pytest.fixture
-def copy(saved, tmp_path):
-    def make(name):
-        shutil.copytree(saved / name, tmp_path / name)
-        return tmp_path / name
-
-    return make
-
-
-def refused(folder, pattern: str, *, cls=ModelError, file: str | None = None) -> str:
-    with pytest.raises(cls) as info:
-        load_model(folder)
-    message = str(info.value)
-    assert "\n" not in message
-    assert pattern in message, message
-    if file is not None:
-        assert str(folder / file) in message, message
-    return message
+from fairrec_core.models import EASE, list_saved_models, save_model
+from tests.models._tampering import (
+    edit_arrays,
+    edit_json,
+    npz_with_header,
+    refused,
+    rehash,
+)
 
 
 # ---- params.json --------------------------------------------------------------------------------
@@ -317,89 +247,3 @@ def test_twotower_codes_outside_their_feature(copy):
 
     edit_arrays(folder, change)
     refused(folder, "user_codes_ holds a code outside its feature's size", file="arrays.npz")
-
-
-# ---- state_dict.pt -------------------------------------------------------------------------------
-def test_torch_dim_1e7_is_refused_before_building(copy):
-    folder = copy("twotower")
-    edit_json(folder, lambda i: i["params"].__setitem__("dim", 10_000_000))
-    refused(folder, "parameter dim=10000000 does not fit the weights in state_dict.pt",
-            file="params.json")
-
-
-def test_torch_network_over_the_memory_limit(copy, monkeypatch):
-    folder = copy("twotower")
-    model = load_model(folder)
-    network = 4 * sum(p.numel() for p in model.module_.parameters())
-    largest = max(v.nbytes for v in dict(np.load(folder / "arrays.npz")).values())
-    assert network > largest
-    monkeypatch.setenv("FAIRREC_MAX_DENSE_BYTES", str(largest))
-    refused(folder, "the twotower network needs a dense", cls=FairrecError)
-
-
-def test_torch_tensor_with_a_wrong_shape(copy):
-    folder = copy("twotower")
-
-    def change(state):
-        state["item_bias"] = state["item_bias"][:100].clone()
-
-    edit_state_dict(folder, change)
-    refused(folder, "tensor 'item_bias' is torch.float32 (100,), expected torch.float32 (120,)",
-            file="state_dict.pt")
-
-
-def test_torch_tensor_missing_or_extra(copy):
-    folder = copy("twotower")
-    edit_state_dict(folder, lambda s: s.__setitem__("extra", s["item_bias"].clone()))
-    refused(folder, "unexpected tensor 'extra'", file="state_dict.pt")
-    edit_state_dict(folder, lambda s: (s.pop("extra"), s.pop("item_bias")))
-    refused(folder, "tensor 'item_bias' is missing", file="state_dict.pt")
-
-
-def test_torch_nan_tensor(copy):
-    folder = copy("twotower")
-
-    def change(state):
-        state["user.ids.weight"][0, 0] = float("nan")
-
-    edit_state_dict(folder, change)
-    refused(folder, "tensor 'user.ids.weight' holds NaN or infinite values")
-
-
-def test_truncated_state_dict(copy):
-    folder = copy("twotower")
-    data = (folder / "state_dict.pt").read_bytes()
-    (folder / "state_dict.pt").write_bytes(data[: len(data) // 2])
-    refused(folder, "the file was cut or changed", file="state_dict.pt")
-    rehash(folder)
-    refused(folder, "cannot read the weights", file="state_dict.pt")
-
-
-def test_missing_state_dict_is_listed_as_a_problem(copy):
-    folder = copy("twotower")
-    (folder / "state_dict.pt").unlink()
-    refused(folder, "state_dict.pt is missing")
-    assert "state_dict.pt is missing" in list_saved_models(folder.parent)[0]["error"]
-
-
-# ---- old models ------------------------------------------------------------------------------------
-def test_model_without_checksums_loads_with_a_warning(copy, saved, small_split):
-    folder = copy("ease")
-
-    def old(info):
-        info.pop("files")
-        info["format"] = 1
-
-    edit_json(folder, old)
-    users = np.arange(small_split.train.n_users)
-    a = load_model(folder).recommend(users, 10)
-    b = load_model(saved / "ease").recommend(users, 10)
-    np.testing.assert_array_equal(a[0], b[0])
-    [entry] = list_saved_models(folder.parent)
-    assert entry["error"] is None and "save it again" in entry["warning"]
-
-    def change(a):
-        a["weights_"][0, 0] = np.nan
-
-    edit_arrays(folder, change, keep_checksum=True)  # no checksum to keep: still validated
-    refused(folder, "array 'weights_' holds NaN or infinite values")
