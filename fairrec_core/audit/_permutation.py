@@ -108,33 +108,43 @@ def permutation_tests(values: np.ndarray, index, compared: np.ndarray, pairs: Pa
     counts = [np.zeros(o.shape) for o in obs]
     thresholds = [o * (1 - TIE) - TIE for o in obs]
     null_max = []
-    codes = index.columns.astype(np.int32)  # [n, groupings]; int32 keeps scipy from re-checking
-    width = codes.shape[1]
-    base = np.arange(n, dtype=np.int32)
-    compared_user = compared[codes]  # [n, groupings]: in a compared group
-    partial = [j for j in range(width) if not compared_user[:, j].all()]
-    members_of = {j: np.flatnonzero(compared_user[:, j]) for j in partial}
+    offsets = [cols.start for _, cols in index.group_slices()]
+    # [groupings, n]: each user's group within each grouping (0 .. width - 1)
+    codes = np.ascontiguousarray(index.columns.T - np.array(offsets)[:, None], dtype=np.int32)
+    widths = [cols.stop - cols.start for _, cols in index.group_slices()]
+    base = np.arange(n, dtype=np.int64)  # rng.permuted is fastest on int64
+    # groupings that compare the same users share one restricted shuffle (e.g. gender and its
+    # intersections all leave out the "U" users); None: every user is compared
+    sets: dict[bytes, list[int]] = {}
+    for j, row in enumerate(codes):
+        inside = compared[row + offsets[j]]
+        sets.setdefault(b"" if inside.all() else inside.tobytes(), []).append(j)
+    shared = [(None, js) if not key else (np.frombuffer(key, dtype=bool), js)
+              for key, js in sets.items()]
     # fewer shuffles per block when there are very many pairs (an attribute with hundreds of
     # groups): each block holds [shuffles, pairs, metrics] statistics
     block = int(max(1, min(BLOCK, PAIR_BUDGET // max(1, len(pairs) * m))))
-    ones = np.ones(n * block * width)
+    ones = np.ones(n * block)
     for start in range(0, n_permutations, block):
         b = min(block, n_permutations - start)
         perm = rng.permuted(np.broadcast_to(base, (b, n)), axis=1)  # user u gets perm[p, u]'s labels
-        labels = codes[perm.T]  # [n, b, width]
-        for j in partial:  # shuffle only among users of the groups compared
-            members, inside = members_of[j], compared_user[:, j]
-            order = perm[inside[perm]].reshape(b, len(members))  # members in shuffled order
-            labels[members, :, j] = codes[order, j].T
-            labels[~inside, :, j] = codes[~inside, j][:, None]
-        labels += (np.arange(b, dtype=np.int32) * c)[None, :, None]  # row of (shuffle, group)
-        shuffle = sp.csc_matrix(
-            (ones[:labels.size], labels.ravel(),
-             np.arange(n + 1, dtype=np.int32) * (b * width)),
-            shape=(b * c, n),
-        )
-        stats = _statistics(np.asarray(shuffle @ y).reshape(b, c, -1), total, m, which, shift,
-                            compared, index, pairs)
+        sums = np.empty((b, c, y.shape[1]))
+        for members, js in shared:  # members: bool per user, or None for all
+            if members is None:
+                source = perm.T  # [n, b]: whose label each user receives
+            else:  # shuffle only among the users compared: the others keep their labels;
+                # the compared users, in the order the shuffle visits them, are a uniform shuffle
+                source = np.repeat(base[:, None], b, axis=1)
+                source[members] = perm[members[perm]].reshape(b, -1).T
+            for j in js:
+                labels = codes[j][source] + (np.arange(b, dtype=np.int32) * widths[j])[None, :]
+                shuffle = sp.csc_matrix(
+                    (ones[:labels.size], labels.ravel(), np.arange(n + 1, dtype=np.int32) * b),
+                    shape=(b * widths[j], n),
+                )
+                sums[:, offsets[j]:offsets[j] + widths[j]] = np.asarray(shuffle @ y).reshape(
+                    b, widths[j], -1)
+        stats = _statistics(sums, total, m, which, shift, compared, index, pairs)
         for acc, null, thr in zip(counts, stats, thresholds, strict=True):
             acc += _count(null, thr)
         null_max.append(stats[1])
