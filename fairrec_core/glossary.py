@@ -93,7 +93,8 @@ GAPS = {
                            "smaller than the raw gap, the groups are served differently mostly "
                            "because one group has fewer interactions, not because of the group "
                            "itself. Its 95% interval and p-value use a standard error that "
-                           "allows unequal spread (HC3).",
+                           "allows unequal spread (HC3) and, like the raw gap's, allow for the "
+                           "pair having been picked as the most extreme one.",
     "share_explained": "Share of the raw gap that the difference in activity between the two "
                        "groups accounts for: 1 = all of it, 0 = none; above 1 or below 0 when "
                        "activity pulls the other way.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fairrec_core.audit._adjusted import audit_adjusted, check_covariates
+from fairrec_core.audit._adjusted import audit_adjusted, check_covariates, with_simultaneous
 from fairrec_core.audit._exposure import group_table as exposure_group_table
 from fairrec_core.audit._exposure import item_table, lorenz_table
 from fairrec_core.audit._gaps import FOUR_FIFTHS, gap_frame, group_frame, ratio
@@ -54,8 +54,10 @@ def full_audit(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level
     vs_rest = _vs_rest(index, metrics, values, means, n, sizes, ok, stats.p_rest)
     vs_rest = vs_rest.join(stats.vs_rest)
     # the gaps of accuracy metrics with activity (and chosen covariates) held equal
-    adjusted = audit_adjusted(ctx, top.users, values, index, ok, gaps, level=level,
-                              covariates=covariates)
+    adjusted = with_simultaneous(
+        audit_adjusted(ctx, top.users, values, index, ok, gaps, level=level,
+                       covariates=covariates),
+        gaps, stats.null_max, index.groupings, metrics)
     # parity, exposure, popularity
     parity = _parity(ctx, top, index, big)
     relevant = np.bincount(ctx.test_items[np.isin(ctx.test_users, top.users)],

@@ -52,6 +52,7 @@ class GapStatistics:
     vs_rest: pd.DataFrame  # columns added to the vs-rest frame
     pairwise: pd.DataFrame
     p_rest: np.ndarray
+    null_max: np.ndarray  # [n_permutations, n_groupings, m] permutation distribution of max |t|
 
 
 def _labels(index):
@@ -146,7 +147,7 @@ def gap_statistics(values, index, means, ok, compared, metrics, *, n_bootstrap, 
         "p_value_mc_se": monte_carlo_se(tests.p_rest, n_permutations).ravel(),
         "p_adjusted_holm": holm_rest.ravel(),
     })
-    return GapStatistics(lo, hi, gaps, vs_rest, pairwise, tests.p_rest)
+    return GapStatistics(lo, hi, gaps, vs_rest, pairwise, tests.p_rest, tests.null_max)
 
 
 def permutation_critical(null_max, level: float):

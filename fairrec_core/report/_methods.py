@@ -72,7 +72,10 @@ the smallest true gap found at the 5% level with 80% probability at the current 
 <p><b>Gaps at equal activity.</b> For every attribute and accuracy metric, ordinary least squares of
 the per-user metric on one intercept per group and log(1 + training interactions) (plus any chosen
 numeric user columns): the adjusted gap is the difference of the headline pair's intercepts, with
-an HC3 (heteroscedasticity-robust) standard error and a Student-t interval and p-value. The raw gap
+an HC3 (heteroscedasticity-robust) standard error. The pair was picked on the raw gap, so its
+interval and p-value use the raw gap's simultaneous critical value and max-T null distribution
+(metrics.json keeps the single-pair Student-t figures as <code>ci95_single</code> and
+<code>p_value_single</code>). The raw gap
 splits as in an Oaxaca–Blinder decomposition with pooled slopes: <i>explained</i> = slopes × the
 pair's difference in mean covariates = raw − adjusted; its <i>share</i> is explained / raw. This
 describes an association, not a cause.</p>

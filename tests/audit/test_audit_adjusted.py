@@ -222,11 +222,13 @@ def test_covariates_from_the_data(ml100k_split):
 
 def test_full_audit_table_and_metrics_json(ease_parts):
     ctx, lists, values, *_ = ease_parts
-    res = ctx.audit(lists, n_bootstrap=0, n_permutations=0, covariates=["age"])
+    res = ctx.audit(lists, n_bootstrap=0, n_permutations=300, covariates=["age"], seed=4)
     adj = res.adjusted
     assert list(adj.columns) == ["attribute", "metric", "group_high", "group_low", "n",
                                  "raw_difference", "difference", "se", "ci_lo", "ci_hi",
-                                 "p_value", "explained", "share_explained", "covariates"]
+                                 "p_value", "explained", "share_explained", "covariates",
+                                 "ci_lo_single", "ci_hi_single", "p_value_single",
+                                 "critical_value"]
     acc = res.gaps[res.gaps["metric"].isin(ctx.metric_names[:N_ACC])]
     merged = adj.merge(acc, on=["attribute", "metric"], suffixes=("", "_gap"))
     assert len(merged) == len(adj) == len(acc)
@@ -244,6 +246,13 @@ def test_full_audit_table_and_metrics_json(ease_parts):
     want = plain_ols(values[keep, j], gender, x, row.group_high, row.group_low)
     assert row.difference == pytest.approx(want["difference"], abs=1e-10)
     assert row.se == pytest.approx(want["se"], rel=1e-8)
+    # the single-pair Student-t figures are kept; the headline figures allow for picking the pair
+    assert [row.ci_lo_single, row.ci_hi_single] == pytest.approx([want["ci_lo"], want["ci_hi"]])
+    assert row.p_value_single == pytest.approx(want["p_value"], rel=1e-8)
+    c = res.gaps.query("attribute == 'gender' and metric == 'ndcg@10'").critical_value.iloc[0]
+    assert row.critical_value == c
+    assert [row.ci_lo, row.ci_hi] == pytest.approx([row.difference - c * row.se,
+                                                    row.difference + c * row.se])
     # metrics.json: every earlier key kept, the adjusted entry added
     entry = res.to_dict()["gaps"]["gender"]["ndcg@10"]
     assert {"difference", "difference_ci95", "ratio", "p_value", "flag", "max_group",
@@ -255,6 +264,8 @@ def test_full_audit_table_and_metrics_json(ease_parts):
     assert a["share_explained"] == pytest.approx(row.share_explained)
     assert a["raw_difference"] == pytest.approx(entry["difference"])
     assert a["covariates"] == [ACTIVITY, "age"] and a["standard_error"] == "HC3"
+    assert a["ci95_single"] == pytest.approx([row.ci_lo_single, row.ci_hi_single])
+    assert a["p_value_single"] == pytest.approx(row.p_value_single) and a["simultaneous"]
     assert res.to_dict()["gaps"]["gender"]["ild@10"]["adjusted"] is None
 
 
@@ -262,3 +273,21 @@ def test_bad_covariate_is_one_line(ease_parts):
     ctx, top = ease_parts[0], ease_parts[1]
     with pytest.raises(DataError, match="^audit: covariate 'occupation' must be a numeric"):
         ctx.audit(top, n_bootstrap=0, n_permutations=0, covariates="occupation")
+
+
+def test_adjusted_interval_and_p_allow_for_picking_the_pair(ease_parts):
+    """The adjusted gap of the headline pair uses the raw gap's simultaneous critical value and
+    max-T p-value: wider than the single-pair t interval when there are more than two groups,
+    and its interval leaves out 0 exactly when p < 0.05 (up to the +1 of the p-value)."""
+    ctx, lists = ease_parts[0], ease_parts[1]
+    res = ctx.audit(lists, n_bootstrap=0, n_permutations=400, seed=11)
+    adj = res.adjusted.dropna(subset=["se", "critical_value"])
+    many = adj.merge(res.gaps[["attribute", "metric", "n_groups"]], on=["attribute", "metric"])
+    wider = many[many.n_groups > 2]
+    assert len(wider) > 0
+    assert ((wider.ci_hi - wider.ci_lo) > (wider.ci_hi_single - wider.ci_lo_single)).all()
+    excludes = (adj.ci_lo > 0) | (adj.ci_hi < 0)
+    t = (adj.difference / adj.se).abs()
+    near = (t - adj.critical_value).abs() < 0.05  # at the edge: the +1 rule may tip it
+    agree = excludes == (adj.p_value < 0.05)
+    assert (agree | near).all()
