@@ -15,6 +15,7 @@ import numpy as np
 
 from fairrec_core import glossary
 from fairrec_core.audit import ACTIVITY
+from fairrec_core.wording import excludes_zero, interval, num, p_text
 
 #: Significance level of every verdict the pages write.
 ALPHA = 0.05
@@ -35,27 +36,6 @@ class Finding:
     flagged: bool  # ratio below four-fifths
     significant: bool  # the pair's adjusted p < 0.05
     notes: tuple[str, ...] = ()  # agreement, power, activity-adjusted gap, groups left out
-
-
-def num(x: float, digits: int = 3) -> str:
-    """A number as the pages write it: ``digits`` decimals, a true minus sign, "n/a" for NaN."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{x:.{digits}f}".replace("-", "\N{MINUS SIGN}")
-
-
-def interval(lo: float, hi: float, digits: int = 3) -> str:
-    return f"[{num(lo, digits)}, {num(hi, digits)}]"
-
-
-def p_text(p: float) -> str:
-    if p is None or np.isnan(p):
-        return "p n/a"
-    return "p < 0.001" if p < 0.001 + 1e-12 else f"p = {p:.3f}"
-
-
-def excludes_zero(lo: float, hi: float) -> bool:
-    return bool(lo > 0 or hi < 0)
 
 
 def agreement_note(gap) -> str | None:
