@@ -10,10 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from fairrec_core.cli._data import add_data_arguments, load_from_args
+from fairrec_core.cli._help import GATE_HELP, MODEL_NAMES
 from fairrec_core.errors import DataError
 from fairrec_core.outputs import check_target, data_inputs, staged_folder, write_atomic
 
@@ -27,8 +25,6 @@ AUDIT_FILES = ("metrics.json", "recommendations.csv", "test.csv", "users.csv", "
 
 
 def add_parser(sub) -> None:
-    from fairrec_core.audit import GATE_HELP
-
     p = sub.add_parser(
         "audit", help="assess a recommender per user group and write metrics.json",
         description="Assess how well a recommender serves each group of users: accuracy and "
@@ -37,7 +33,8 @@ def add_parser(sub) -> None:
     )
     add_data_arguments(p)
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", metavar="NAME", help="train this model on the training split")
+    source.add_argument("--model", metavar="NAME",
+                        help=f"train this model on the training split: {', '.join(MODEL_NAMES)}")
     source.add_argument("--load", metavar="DIR", help="a model saved by `train` (same data/split)")
     source.add_argument("--recommendations", metavar="FILE",
                         help="another system's lists (user_id,item_id plus rank or score); "
@@ -99,6 +96,8 @@ def _read(path: str) -> bytes:
 
 
 def _lists_from_model(args, data, say):
+    import numpy as np
+
     from fairrec_core.data import split_dataset
     from fairrec_core.models import MODELS, load_model, parse_params, top_n
 
@@ -171,6 +170,8 @@ def _parse_reference(specs) -> dict:
 
 
 def run_audit(args) -> int:
+    import pandas as pd
+
     from fairrec_core.audit import USER_METRICS, AuditContext, FailCondition
 
     say = _Progress(args.quiet)
@@ -249,8 +250,11 @@ def run_audit(args) -> int:
     return EXIT_GATE if failed else 0
 
 
-def _rerank_effect(ctx, before, after) -> pd.DataFrame:
-    """Overall figures of the model's own top-k and of the re-ranked lists (``summarize``)."""
+def _rerank_effect(ctx, before, after):
+    """Overall figures of the model's own top-k and of the re-ranked lists (``summarize``): a
+    DataFrame of metric, before, after."""
+    import pandas as pd
+
     a, b = ctx.summarize(before).overall, ctx.summarize(after).overall
     return pd.DataFrame({"metric": list(b.index), "before": a.reindex(b.index).to_numpy(),
                          "after": b.to_numpy()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from fairrec_core.data import SPEC_HELP, load_dataset, parse_mapping
+from fairrec_core.cli._help import SPEC_HELP
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +18,8 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_from_args(args):
+    from fairrec_core.data import load_dataset, parse_mapping
+
     return load_dataset(args.data, mapping=parse_mapping(args.map))
 
 

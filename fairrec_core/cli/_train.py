@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import sys
 import time
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from fairrec_core.cli._data import add_data_arguments, load_from_args
-from fairrec_core.data import SPLIT_METHODS, split_dataset
-from fairrec_core.metrics import hit_matrix, n_relevant, ndcg
-from fairrec_core.models import MODELS, Progress, limit_threads, parse_params, save_model, top_n
-from fairrec_core.models._modelfile import MODEL_FILES
-from fairrec_core.outputs import check_target, data_inputs
+from fairrec_core.cli._help import MODEL_NAMES, SPLIT_METHODS
+
+if TYPE_CHECKING:
+    from fairrec_core.models import Progress
 
 CUTOFF = 10
 BAR_WIDTH = 30
@@ -28,7 +26,7 @@ def add_parser(sub) -> None:
         "on the test part, and save the model (params.json + arrays).",
     )
     add_data_arguments(train)
-    train.add_argument("--model", required=True, choices=list(MODELS), help="model name")
+    train.add_argument("--model", required=True, choices=list(MODEL_NAMES), help="model name")
     train.add_argument(
         "--param", action="append", default=[], metavar="KEY=VALUE",
         help="hyperparameter, repeatable (e.g. --param factors=32 --param lr=0.01)",
@@ -77,6 +75,14 @@ class ProgressBar:
 
 
 def run_train(args) -> int:
+    import numpy as np
+
+    from fairrec_core.data import split_dataset
+    from fairrec_core.metrics import hit_matrix, n_relevant, ndcg
+    from fairrec_core.models import MODELS, limit_threads, parse_params, save_model, top_n
+    from fairrec_core.models._modelfile import MODEL_FILES
+    from fairrec_core.outputs import check_target, data_inputs
+
     cls = MODELS[args.model]
     params = parse_params(cls, args.param)
     out = args.out or f"models/{args.model}"
