@@ -205,19 +205,12 @@ def audit_context(key: str, k: int, _train: Dataset, _test: Dataset):
     return AuditContext(_train, _test, k=k, groups=audit_groups(_train))
 
 
-#: At most this many user attributes are audited (their pairwise intersections too).
-MAX_AUDITED_ATTRIBUTES = 4
-
-
 def audit_groups(data: Dataset) -> list[str]:
-    """gender, age group and region where present, then the data's other groupable user
-    attributes (e.g. occupation, or any column of an uploaded users file)."""
-    from fairrec_core.audit import DEFAULT_GROUPS
+    """The user attributes the app audits: the core's rule, shared with the command line
+    (:func:`fairrec_core.audit.audited_attributes`)."""
+    from fairrec_core.audit import audited_attributes
 
-    present = data.user_attributes
-    ordered = [a for a in DEFAULT_GROUPS if a in present] + [a for a in present
-                                                             if a not in DEFAULT_GROUPS]
-    return ordered[:MAX_AUDITED_ATTRIBUTES]
+    return audited_attributes(data)
 
 
 def context_for(ds, k: int):

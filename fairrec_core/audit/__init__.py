@@ -26,8 +26,10 @@ from fairrec_core.audit._gate import GATE_HELP, GATE_STATISTICS, FailCondition
 from fairrec_core.audit._groups import (
     DEFAULT_GROUPS,
     INTERSECTION,
+    MAX_AUDITED_ATTRIBUTES,
     UNINFORMATIVE,
     Grouping,
+    audited_attributes,
     user_groupings,
 )
 from fairrec_core.audit._items import POPULARITY_BAND
@@ -45,6 +47,7 @@ __all__ = [
     "GATE_HELP",
     "GATE_STATISTICS",
     "INTERSECTION",
+    "MAX_AUDITED_ATTRIBUTES",
     "MIN_GROUP_SIZE",
     "POPULARITY_BAND",
     "UNINFORMATIVE",
@@ -56,6 +59,7 @@ __all__ = [
     "Grouping",
     "activity_covariates",
     "adjusted_gaps",
+    "audited_attributes",
     "numeric_user_columns",
     "user_groupings",
 ]

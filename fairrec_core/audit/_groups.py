@@ -13,6 +13,8 @@ from fairrec_core.errors import DataError
 
 #: Attributes audited when none are named (those the dataset has).
 DEFAULT_GROUPS = ("gender", "age_group", "region")
+#: At most this many user attributes are audited by default (their pairwise intersections too).
+MAX_AUDITED_ATTRIBUTES = 4
 #: Joins the names of intersected attributes and the labels of their groups.
 INTERSECTION = " & "
 #: Group labels that carry no information about the user (compared case-insensitively):
@@ -89,13 +91,24 @@ def _intersect(a: Grouping, b: Grouping) -> Grouping:
     )
 
 
+def audited_attributes(data) -> list[str]:
+    """The user attributes audited when none are named — the one rule of the app and the command
+    line: those of :data:`DEFAULT_GROUPS` the dataset has, then its other groupable user attributes
+    (``data.user_attributes``: e.g. MovieLens' occupation, any column of an uploaded users file),
+    at most :data:`MAX_AUDITED_ATTRIBUTES`."""
+    present = data.user_attributes
+    ordered = [a for a in DEFAULT_GROUPS if a in present] + [a for a in present
+                                                             if a not in DEFAULT_GROUPS]
+    return ordered[:MAX_AUDITED_ATTRIBUTES]
+
+
 def user_groupings(data, attributes=None, *, intersections: bool = True) -> list[Grouping]:
-    """The groupings to audit: each attribute in ``attributes`` (default: those of
-    :data:`DEFAULT_GROUPS` the dataset has), then, with ``intersections``, every pair of them.
+    """The groupings to audit: each attribute in ``attributes`` (default:
+    :func:`audited_attributes`), then, with ``intersections``, every pair of them.
 
     An attribute the dataset does not have raises :class:`DataError`."""
     if attributes is None:
-        attributes = [a for a in DEFAULT_GROUPS if a in data.user_attributes]
+        attributes = audited_attributes(data)
     elif isinstance(attributes, str):
         attributes = [a.strip() for a in attributes.split(",") if a.strip()]
     attributes = list(dict.fromkeys(attributes))

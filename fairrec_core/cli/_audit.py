@@ -49,7 +49,8 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=42,
                    help="seed of the split, the model and the resampling (default 42)")
     p.add_argument("--groups", default=None, metavar="A,B,...",
-                   help="user attributes (default gender,age_group,region where present)")
+                   help="user attributes (default: gender, age_group, region where present, then the "
+                        "data's other groupable user attributes, at most 4 — as the app)")
     p.add_argument("--no-intersections", action="store_true",
                    help="skip intersections of two attributes")
     p.add_argument("--include-unspecified", action="store_true",
@@ -172,7 +173,7 @@ def _parse_reference(specs) -> dict:
 def run_audit(args) -> int:
     import pandas as pd
 
-    from fairrec_core.audit import USER_METRICS, AuditContext, FailCondition
+    from fairrec_core.audit import USER_METRICS, AuditContext, FailCondition, audited_attributes
 
     say = _Progress(args.quiet)
     if args.k < 1:
@@ -191,7 +192,8 @@ def run_audit(args) -> int:
         train, test, candidates, source = _lists_from_files(args, data, say)
     else:
         train, test, candidates, source = _lists_from_model(args, data, say)
-    ctx = AuditContext(train, test, k=args.k, groups=args.groups,
+    groups = args.groups if args.groups is not None else audited_attributes(train)
+    ctx = AuditContext(train, test, k=args.k, groups=groups,
                        intersections=not args.no_intersections,
                        include_uninformative=args.include_unspecified,
                        reference=_parse_reference(args.reference))
