@@ -15,17 +15,10 @@ import numpy as np
 
 from fairrec_core import glossary
 from fairrec_core.audit import ACTIVITY
-from fairrec_core.wording import excludes_zero, interval, num, p_text
+from fairrec_core.wording import EXCLUDED_REASONS, excludes_zero, interval, num, p_text
 
 #: Significance level of every verdict the pages write.
 ALPHA = 0.05
-
-#: Why a group is left out of the gap, in words (``gaps.excluded_groups`` reasons).
-EXCLUDED_REASONS = {
-    "uninformative": "a label such as 'unspecified' that says nothing about the users",
-    "small": "too few users for a reliable mean",
-    "no values": "no users with a value",
-}
 
 
 @dataclass(frozen=True)

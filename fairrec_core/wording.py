@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import math
 
+#: Why a group is left out of the gap, in words (``gaps.excluded_groups`` reasons).
+EXCLUDED_REASONS = {
+    "uninformative": "a label such as 'unspecified' that says nothing about the users",
+    "small": "too few users for a reliable mean",
+    "no values": "no users with a value",
+}
+
 
 def _finite(x) -> bool:
     return x is not None and isinstance(x, (int, float)) and math.isfinite(x)

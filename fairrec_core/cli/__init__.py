@@ -11,11 +11,11 @@ import argparse
 import sys
 
 from fairrec_core import __version__
-from fairrec_core.cli import _audit, _data, _train
+from fairrec_core.cli import _audit, _data, _scorecard, _train
 from fairrec_core.errors import FairrecError
 
 #: The subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = [_data, _train, _audit]
+SUBCOMMANDS = [_data, _train, _audit, _scorecard]
 
 EXIT_USAGE_OR_DATA = 2
 

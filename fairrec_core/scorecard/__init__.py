@@ -1,0 +1,42 @@
+"""The scorecard: a one-page verdict per user attribute against the thresholds a team sets in a
+policy file (``fairness-policy.toml``), for a product owner to read in a minute.
+
+``scorecard(result, load_policy("fairness-policy.toml"), previous=old_metrics)`` takes an
+:class:`~fairrec_core.audit.AuditResult` or its ``metrics.json`` dict (no recomputation) and
+returns a :class:`Scorecard` (``to_dict()``, ``to_markdown()``, ``failed``). The verdict rules
+are in :mod:`fairrec_core.scorecard._verdict`.
+"""
+
+from fairrec_core.scorecard._policy import (
+    DEFAULT_MAX_GAP,
+    DEFAULT_METRIC,
+    DEFAULT_MIN_RATIO,
+    DEFAULT_SIGNIFICANCE,
+    MetricPolicy,
+    Policy,
+    load_policy,
+    parse_policy,
+)
+from fairrec_core.scorecard._scorecard import Card, Change, Scorecard, scorecard
+from fairrec_core.scorecard._verdict import COLOURS, STEPS, Check, check, sentence, worst_ratio
+
+__all__ = [
+    "COLOURS",
+    "DEFAULT_MAX_GAP",
+    "DEFAULT_METRIC",
+    "DEFAULT_MIN_RATIO",
+    "DEFAULT_SIGNIFICANCE",
+    "STEPS",
+    "Card",
+    "Change",
+    "Check",
+    "MetricPolicy",
+    "Policy",
+    "Scorecard",
+    "check",
+    "load_policy",
+    "parse_policy",
+    "scorecard",
+    "sentence",
+    "worst_ratio",
+]
