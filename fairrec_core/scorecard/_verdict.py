@@ -118,7 +118,7 @@ def sentence(metric: str, better: str, worse: str, better_mean: float, gap: floa
         what = f"{percent(rel)} less accurate recommendations than {better}"
     else:
         direction = "lower" if info.higher_is_better is not False else "higher"
-        what = f"{percent(rel)} {direction} {glossary.label(metric)} than {better}"
+        what = f"{percent(rel)} {direction} {info.label} than {better}"
     return f"{worse} get {what} [{percent(rlo)}, {percent(rhi)}]", rel, (rlo, rhi)
 
 
