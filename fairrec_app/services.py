@@ -62,6 +62,8 @@ def long_tail(data_key: str, _data: Dataset) -> pd.DataFrame:
 
 # ---- models ----------------------------------------------------------------------------------
 DEFAULT_MODEL = "ease"
+#: Tried in turn when a model does not fit the data (``Recommender.size_problem``).
+FALLBACK_MODELS = ("als", "popularity")
 
 
 @dataclass(frozen=True, eq=False)

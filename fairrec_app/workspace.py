@@ -43,6 +43,24 @@ def default_model() -> ModelChoice:
     return ModelChoice.of(services.DEFAULT_MODEL, MODELS[services.DEFAULT_MODEL]().get_params())
 
 
+def fitting_choice(choice: ModelChoice, train: Dataset) -> tuple[ModelChoice, str | None]:
+    """``choice``, or — when its model does not fit ``train`` within the resource limits (e.g.
+    EASE's item x item matrix for a large catalogue) — the first of
+    :data:`services.FALLBACK_MODELS` that does, at its defaults, with a notice that names it."""
+    from fairrec_core.models import MODELS
+
+    cls = MODELS.get(choice.name)
+    problem = cls.size_problem(train) if cls is not None and choice.path is None else None
+    if problem is None:
+        return choice, None
+    for name in services.FALLBACK_MODELS:
+        if MODELS[name].size_problem(train) is None:
+            fallback = ModelChoice.of(name, MODELS[name]().get_params())
+            return fallback, (f"{choice.name.upper()} {problem}; using {name.upper()} instead. "
+                              "Pick another model on the Models page.")
+    return choice, None  # nothing fits: training reports the limit
+
+
 @dataclass(frozen=True, eq=False)
 class DataState:
     source: DataSource
@@ -135,12 +153,14 @@ def reranking() -> Reranking:
 
 @dataclass(frozen=True, eq=False)
 class ModelState:
-    """The active model, its top-N candidates for every audited user, and their top-k."""
+    """The active model, its top-N candidates for every audited user, and their top-k;
+    ``notice`` names a fallback used because the chosen model does not fit the data."""
 
     choice: ModelChoice
     key: str
     trained: services.Trained
     candidates: RankedLists
+    notice: str | None = None
 
     @property
     def model(self):
@@ -159,7 +179,7 @@ def model_state(ds: DataState) -> ModelState:
         upload = ss[keys.MODELS_IMPORTED]
         choice = ModelChoice(name="imported", imported=upload.recs_name)
         return ModelState(choice, upload.key, services.Trained(None, (), 0.0), ds.imported.lists)
-    choice = ss[keys.MODELS_ACTIVE]
+    choice, notice = fitting_choice(ss[keys.MODELS_ACTIVE], ds.train)
     try:
         trained = services.trained_for(ds.train, choice)
     except FairrecError as exc:
@@ -172,15 +192,16 @@ def model_state(ds: DataState) -> ModelState:
     key = services.model_key(ds.train, choice)
     cands = services.candidates(key, DEFAULT_CANDIDATES, trained.model,
                                 services.audited_users(ds.test))
-    return ModelState(choice, key, trained, cands)
+    return ModelState(choice, key, trained, cands, notice)
 
 
 @dataclass(frozen=True, eq=False)
 class Current:
-    """Everything a page needs: data and split, the model, the current re-ranking."""
+    """Everything a page needs: data and split, the model (None only for a page that asked
+    ``current(need_model=False)`` when the model failed), the current re-ranking."""
 
     ds: DataState
-    ms: ModelState
+    ms: ModelState | None
     reranking: Reranking
 
     @property
@@ -188,20 +209,37 @@ class Current:
         return self.ds.eval.k
 
 
-def current(*, sidebar_reranking: bool = True) -> Current:
+def current(*, sidebar_reranking: bool = True, need_model: bool = True) -> Current:
     """Bootstrap the session (defaults on a first visit) and return its workspace; the sidebar
     shows what is in use (the What-if page shows the re-ranking itself, as its fragment changes
-    it without redrawing the sidebar)."""
+    it without redrawing the sidebar).
+
+    A model that cannot be trained or loaded is one error box, never a traceback: a page that
+    needs the model stops there with a link to the Models page; the Models page
+    (``need_model=False``) gets ``ms=None`` and still lets the user pick another model. A model
+    replaced by a fallback (it does not fit the data) is named in a notice on every page."""
     ds = data_state()
-    ms = model_state(ds)
+    try:
+        ms = model_state(ds)
+    except FairrecError as exc:
+        st.error(f"The model {st.session_state[keys.MODELS_ACTIVE].label} could not be used: "
+                 f"{exc}", icon=":material/error:")
+        ms = None
+    if ms is not None and ms.notice:
+        st.info(ms.notice, icon=":material/swap_horiz:")
     rr = reranking()
     with st.sidebar:
         st.divider()
+        model = ms.choice.label if ms is not None else "none (see the error on the page)"
         status = (f"**Data** · {ds.data.name}  \n**Split** · {ds.split_label}  \n"
-                  f"**Model** · {ms.choice.label}")
+                  f"**Model** · {model}")
         if sidebar_reranking:
             status += f"  \n**Re-ranking** · {rr.label}"
         st.caption(status)
+    if ms is None and need_model:
+        st.page_link("pages/2_Models.py", label="Pick another model on the Models page",
+                     icon=":material/model_training:")
+        st.stop()
     return Current(ds, ms, rr)
 
 

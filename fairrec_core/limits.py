@@ -88,13 +88,23 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TiB"  # pragma: no cover
 
 
-def check_dense(shape, dtype, *, what: str, alternative: str = "") -> None:
-    """Refuse a dense allocation of ``shape`` and ``dtype`` larger than ``max_dense_bytes``,
-    naming its size, the limit and ``alternative`` (what to do instead)."""
+def dense_bytes(shape, dtype) -> int:
+    """Bytes of a dense array of ``shape`` and ``dtype``."""
     n = 1
     for s in shape:
         n *= int(s)
-    size = n * np.dtype(dtype).itemsize
+    return n * np.dtype(dtype).itemsize
+
+
+def fits_dense(shape, dtype) -> bool:
+    """Whether :func:`check_dense` would accept this allocation (a cheap "would it fit")."""
+    return dense_bytes(shape, dtype) <= current().max_dense_bytes
+
+
+def check_dense(shape, dtype, *, what: str, alternative: str = "") -> None:
+    """Refuse a dense allocation of ``shape`` and ``dtype`` larger than ``max_dense_bytes``,
+    naming its size, the limit and ``alternative`` (what to do instead)."""
+    size = dense_bytes(shape, dtype)
     limit = current().max_dense_bytes
     if size > limit:
         dims = " x ".join(f"{int(s):,}" for s in shape)

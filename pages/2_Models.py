@@ -27,13 +27,15 @@ def _doc(cls) -> str:
 
 layout.page("Models", ":material/model_training:",
             "Train the recommenders to assess, save them, load them back, and compare them.")
-cur = workspace.current()
+cur = workspace.current(need_model=False)  # a model that fails still leaves this page usable
 ds, ms = cur.ds, cur.ms
 ss = st.session_state
+active = ms.choice if ms is not None else ss[keys.MODELS_ACTIVE]
+model = ms.model if ms is not None else None
 
 # ---- the active model ---------------------------------------------------------------------------
 st.subheader("Active model")
-if ds.imported is not None:
+if ds.imported is not None and ms is not None:
     upload = ss[keys.MODELS_IMPORTED]
     a, b, c = st.columns(3)
     a.metric("Lists", "imported", help=f"{upload.recs_name}, assessed against {upload.test_name}")
@@ -49,6 +51,9 @@ if ds.imported is not None:
     if st.button("Back to a model trained here", key=keys.widget("models", "unimport")):
         workspace.clear_imported()
         st.rerun()
+elif ms is None:
+    st.warning(f"No model is in use: {active.label} could not be trained or loaded. Pick another "
+               "model below.", icon=":material/warning:")
 else:
     a, b, c = st.columns(3)
     a.metric("Model", ms.choice.name)
@@ -57,7 +62,7 @@ else:
              help="Each user's top items by the model's score; re-rankers choose the final list "
                   "from them.")
     st.caption(ms.choice.label)
-history = [p for p in ms.trained.history if getattr(p, "loss", None) is not None
+history = [p for p in (ms.trained.history if ms is not None else ()) if getattr(p, "loss", None) is not None
            or getattr(p, "val_ndcg", None) is not None]
 if history:
     frame = pd.DataFrame({"step": [p.step for p in history], "loss": [p.loss for p in history],
@@ -68,13 +73,13 @@ if history:
 # ---- train --------------------------------------------------------------------------------------
 st.subheader("Train a model")
 names = list(MODELS)
-name = st.selectbox("Model", names, index=names.index(ms.choice.name) if ms.choice.name in names else 0,
+name = st.selectbox("Model", names, index=names.index(active.name) if active.name in names else 0,
                     key=keys.widget("models", "name"),
                     format_func=lambda n: f"{n} — {_doc(MODELS[n])}" if _doc(MODELS[n]) else n)
 
 
 defaults = MODELS[name]().get_params()
-current_params = ms.choice.params if ms.choice.name == name else {}
+current_params = active.params if active.name == name else {}
 with st.form(f"models.train_form.{name}"):
     values = widgets.param_inputs(defaults, current_params, keys.widget("models", "p", name))
     if st.form_submit_button("Train", type="primary", icon=":material/play_arrow:"):
@@ -93,9 +98,9 @@ st.caption("Each model at the parameters shown, trained on the same split; accur
            "beyond-accuracy metrics overall and per group. Models not trained yet are trained now.")
 choices = {c.label: c for c in [*ss[keys.MODELS_HISTORY],
                                *(ModelChoice.of(n, MODELS[n]().get_params()) for n in MODELS)]}
-if ms.model is not None:
-    choices = {ms.choice.label: ms.choice, **choices}
-default = [label for label in choices if label == ms.choice.label or label.startswith("popularity(")]
+if model is not None:
+    choices = {active.label: active, **choices}
+default = [label for label in choices if label == active.label or label.startswith("popularity(")]
 picked = st.multiselect("Models", list(choices), default=default[:2],
                         key=keys.widget("models", "compare"))
 if picked and not services.audit_groups(ds.data):
@@ -131,14 +136,14 @@ left, right = st.columns(2)
 with left:
     st.subheader("Save the active model")
     with st.form("models.save_form"):
-        default_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{ms.choice.name}-{ds.data.name}").lower()
+        default_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{active.name}-{ds.data.name}").lower()
         folder = st.text_input("Name", value=default_name, help=f"Saved under {MODELS_DIR}/NAME.")
-        if st.form_submit_button("Save", icon=":material/save:", disabled=ms.model is None):
+        if st.form_submit_button("Save", icon=":material/save:", disabled=model is None):
             with layout.input_box("Save", doing="save the model"):
                 target = paths.model_folder(folder, MODELS_DIR)  # stays inside models/
                 if target.exists():
                     raise ModelError(f"{target} already exists; choose another name")
-                save_model(ms.model, target, train=ds.train)
+                save_model(model, target, train=ds.train)
                 st.success(f"Saved to {target}", icon=":material/check_circle:")
 with right:
     st.subheader("Saved models")

@@ -102,6 +102,13 @@ class Recommender:
         self.fingerprint_ = str(train.fingerprint)
         return self
 
+    @classmethod
+    def size_problem(cls, data) -> str | None:
+        """Why this model would not fit ``data`` (a Dataset) within :mod:`fairrec_core.limits`,
+        as a short phrase ("needs 149.0 GiB for 100,000 items ..."), or None when it fits. Cheap:
+        nothing is allocated; ``fit`` raises the same limit's :class:`LimitError`."""
+        return None
+
     def _check_params(self) -> None:
         """Raise :class:`ModelError` for a hyperparameter out of range (subclasses extend)."""
 

@@ -6,8 +6,21 @@ from __future__ import annotations
 import numpy as np
 
 from fairrec_core.errors import ModelError
-from fairrec_core.limits import check_dense
+from fairrec_core.limits import (
+    ENVIRONMENT,
+    check_dense,
+    current,
+    dense_bytes,
+    fits_dense,
+    human_bytes,
+)
 from fairrec_core.models._base import Progress, Recommender, binary_matrix
+
+
+def _peak_shape(n_items: int) -> tuple[int, int, int]:
+    """Peak memory of a fit: the float64 Gram matrix and its inverse side by side (B is computed
+    in place)."""
+    return (2, int(n_items), int(n_items))
 
 
 class EASE(Recommender):
@@ -24,10 +37,18 @@ class EASE(Recommender):
         if not float(self.l2) > 0:
             raise ModelError(f"ease: l2 must be positive, got {self.l2!r}")
 
+    @classmethod
+    def size_problem(cls, data) -> str | None:
+        shape = _peak_shape(data.n_items)
+        if fits_dense(shape, np.float64):
+            return None
+        return (f"needs {human_bytes(dense_bytes(shape, np.float64))} for {data.n_items:,} items "
+                f"(limit {human_bytes(current().max_dense_bytes)}, "
+                f"{ENVIRONMENT['max_dense_bytes']})")
+
     def _fit(self, train, progress) -> None:
         n = self.n_items_
-        # peak: the float64 Gram matrix and its inverse side by side (B is computed in place)
-        check_dense((2, n, n), np.float64, what=f"ease: the item x item Gram matrix and its "
+        check_dense(_peak_shape(n), np.float64, what=f"ease: the item x item Gram matrix and its "
                     f"inverse for {n:,} items", alternative="use als or bpr for this catalogue")
         if progress is not None:
             progress(Progress(0, 1, message="computing the item-item Gram matrix"))
