@@ -21,7 +21,7 @@ EXIT_GATE = 3
 DEFAULT_CANDIDATES = 100
 #: Every file an audit may write into ``--out`` (what ``--force`` may replace).
 AUDIT_FILES = ("metrics.json", "recommendations.csv", "test.csv", "users.csv", "groups.csv",
-               "report.html")
+               "report.html", "scorecard.json", "scorecard.md")  # the last two: `scorecard`
 
 
 def add_parser(sub) -> None:
