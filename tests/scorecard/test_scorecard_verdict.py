@@ -165,3 +165,22 @@ def test_to_dict_is_json_safe():
     m = metrics({"gender": gap_entry(None, None, None, None, None, high=None, low=None)})
     text = json.dumps(scorecard(m, POLICY).to_dict(), allow_nan=False)
     assert json.loads(text)["cards"][0]["verdict"] == "grey"
+
+
+def test_an_audit_result_and_its_metrics_json_give_the_same_scorecard():
+    from fairrec_core.data import load_dataset, split_dataset
+    from fairrec_core.models import MODELS, top_n
+
+    split = split_dataset(load_dataset("synthetic:users=300,items=120,interactions=6000,seed=1"),
+                          test_size=0.2, seed=3)
+    from fairrec_core.audit import AuditContext
+
+    model = MODELS["popularity"]().fit(split.train)
+    lists = top_n(model, [u for u in range(split.test.n_users) if split.test.user_counts[u]], 10)
+    result = AuditContext(split.train, split.test, k=10).audit(lists, n_bootstrap=40,
+                                                               n_permutations=40, seed=1)
+    from_result = scorecard(result, POLICY).to_dict()
+    from_json = scorecard(json.loads(json.dumps(result.to_dict())), POLICY).to_dict()
+    assert from_result == from_json
+    assert [c["attribute"] for c in from_result["cards"]] == [
+        a for a in result.attributes if " & " not in a]
