@@ -1,13 +1,13 @@
 """The verdict on one attribute and metric against the policy, from the gap statistics of
 ``metrics.json`` (``gaps.<attribute>.<metric>``).
 
-- red: the gap is real (the pair's p-value below the significance level and, at the interval's
-  own level, its simultaneous interval excludes 0) and over a threshold (gap > ``max_gap`` or a
+- red: the gap is real (the pair's p-value below the significance level and its simultaneous
+  interval excludes 0) and over a threshold (gap > ``max_gap`` or a
   compared group's ratio to the reference outside [``min_ratio``, 1 / ``min_ratio``]);
 - amber: real but within the thresholds; not real but the test could not have detected a gap
   of ``max_gap`` (``min_detectable_gap`` > ``max_gap``: inconclusive, too few users); not real
   but a ratio outside the band; or the p-value and the interval disagree (Monte-Carlo error
-  at the edge of significance);
+  at the edge of significance, or a policy level other than the interval's);
 - green: not real, the ratios within the band and a gap of ``max_gap`` would have been found;
 - grey: not assessed (fewer than two groups compared).
 """
@@ -147,9 +147,10 @@ def check(attribute: str, metric: str, gap: dict, groups: dict, policy, mpolicy,
     sig_p = p < alpha
     if not sig_p:
         text += " — not a clear difference"
-    # the interval speaks to significance only at its own level (alpha = 1 - level)
-    same_level = math.isfinite(lo) and abs((1.0 - level) - alpha) < 1e-9
-    sig_ci = excludes_zero(lo, hi) if same_level else sig_p
+    # a card never shows an interval that excludes 0 beside "no clear gap", nor the reverse:
+    # when the interval (at the audit's level) and p (at the policy's) disagree, it is amber
+    same_level = abs((1.0 - level) - alpha) < 1e-9
+    sig_ci = excludes_zero(lo, hi) if math.isfinite(lo) and math.isfinite(hi) else sig_p
     over_gap = d > mpolicy.max_gap
     over_ratio = math.isfinite(ratio) and ratio < mpolicy.min_ratio
     figures = f"gap {num(d)} {interval(lo, hi)} ({level:.0%} interval), {p_text(p)}"
@@ -157,7 +158,10 @@ def check(attribute: str, metric: str, gap: dict, groups: dict, policy, mpolicy,
     if sig_p != sig_ci:
         colour, reason = "amber", "amber_edge"
         summary = (f"At the edge of significance: {figures}; the interval and the p-value "
-                   "disagree only through the random shuffles.")
+                   "disagree only through the random shuffles." if same_level else
+                   f"Borderline: {figures}; the {level:.0%} interval "
+                   f"{'excludes' if sig_ci else 'includes'} 0, but the policy's significance "
+                   f"level is {alpha:g}.")
     elif sig_p and (over_gap or over_ratio):
         colour, reason = "red", ("red_activity" if math.isfinite(share)
                                  and share >= ACTIVITY_SHARE else "red")

@@ -9,10 +9,10 @@ import math
 
 import numpy as np
 import pytest
-from conftest import gap_entry, metrics
 
 from fairrec_core.errors import DataError
 from fairrec_core.scorecard import STEPS, MetricPolicy, Policy, scorecard
+from tests.scorecard._cards import gap_entry, metrics
 
 POLICY = Policy(metrics=(MetricPolicy("ndcg", max_gap=0.02, min_ratio=0.8),))
 
@@ -184,3 +184,16 @@ def test_an_audit_result_and_its_metrics_json_give_the_same_scorecard():
     assert from_result == from_json
     assert [c["attribute"] for c in from_result["cards"]] == [
         a for a in result.attributes if " & " not in a]
+
+
+def test_a_policy_level_other_than_the_intervals_never_contradicts_the_interval():
+    strict = Policy(metrics=POLICY.metrics, significance=0.01)
+    # p = 0.03: not real at 1%, but the 95% interval excludes 0 -> amber, not green
+    _, c = only(gap_entry(0.03, 0.005, 0.055, 0.03, 0.015), policy=strict)
+    assert (c.colour, c.reason) == ("amber", "amber_edge") and "includes" not in c.summary
+    loose = Policy(metrics=POLICY.metrics, significance=0.10)
+    # p = 0.07: real at 10%, but the 95% interval includes 0 -> amber, not red
+    _, c = only(gap_entry(0.03, -0.005, 0.065, 0.07, 0.015), policy=loose)
+    assert (c.colour, c.reason) == ("amber", "amber_edge") and "includes 0" in c.summary
+    _, c = only(gap_entry(0.05, 0.03, 0.07, 0.001, 0.015), policy=strict)
+    assert c.colour == "red"

@@ -1,4 +1,4 @@
-"""Hand-built ``metrics.json``-like inputs whose verdicts are known."""
+"""Helpers: hand-built ``metrics.json``-like inputs whose verdicts are known."""
 
 from __future__ import annotations
 
