@@ -29,7 +29,7 @@ def render(card) -> str:
         changes = {ch.metric: ch.text for ch in c.changes}
         for ch in c.checks:
             ratio = "n/a" if ch.worst_ratio != ch.worst_ratio else (
-                f"{num(ch.worst_ratio, 2)} (vs {ch.reference})")
+                f"{num(ch.worst_ratio, 2)} ({ch.ratio_group} vs {ch.reference})")
             row = (c.attribute, glossary.label(ch.metric), ICONS[ch.colour],
                    ch.worse_group or "n/a",
                    f"{num(ch.gap)} {interval(ch.ci_lo, ch.ci_hi)}", p_text(ch.p_value_pair),
@@ -42,7 +42,7 @@ def render(card) -> str:
         if h.sentence:
             lines.append(f"**{h.sentence}** ({glossary.label(h.metric)}, "
                          f"{h.level:.0%} interval).")
-        lines += [f"- {ch.summary}" for ch in c.checks]
+        lines += [f"- {glossary.label(ch.metric)}: {ch.summary}" for ch in c.checks]
         if c.excluded_groups:
             lines.append("- Left out of the gap: " + ", ".join(
                 f"{g} ({EXCLUDED_REASONS.get(why, why)})" for g, why in c.excluded_groups.items()) + ".")

@@ -64,6 +64,7 @@ class Check:
     min_detectable_gap: float
     worst_ratio: float  # min over compared groups of min(r, 1 / r), r = mean / reference mean
     reference: str | None
+    ratio_group: str | None  # the group of worst_ratio
     better_group: str | None
     worse_group: str | None
     relative: float  # gap / the better group's mean
@@ -83,7 +84,8 @@ class Check:
                 "gap_ci": [j(self.ci_lo), j(self.ci_hi)], "confidence_level": self.level,
                 "p_value_pair": j(self.p_value_pair),
                 "min_detectable_gap": j(self.min_detectable_gap),
-                "worst_ratio": j(self.worst_ratio), "reference_group": self.reference,
+                "worst_ratio": j(self.worst_ratio), "worst_ratio_group": self.ratio_group,
+                "reference_group": self.reference,
                 "better_group": self.better_group, "worse_group": self.worse_group,
                 "relative_gap": j(self.relative),
                 "relative_gap_ci": [j(self.relative_ci[0]), j(self.relative_ci[1])],
@@ -92,24 +94,29 @@ class Check:
                                "significance": self.significance}}
 
 
-def worst_ratio(gap: dict) -> tuple[float, str | None]:
-    """The compared group's ratio to the reference furthest from 1, folded below 1."""
+def worst_ratio(gap: dict) -> tuple[float, str | None, str | None]:
+    """``(ratio, group, reference)``: the compared group whose ratio to the reference is
+    furthest from 1, the ratio folded below 1 (min(r, 1 / r))."""
     ref = gap.get("reference") or {}
     ratios = ref.get("ratios") or {}
     compared = ref.get("flags") or {}
-    folded = [min(r, 1.0 / r) for g, r in ratios.items()
+    folded = [(min(r, 1.0 / r), g) for g, r in ratios.items()
               if g in compared and r is not None and r > 0]
-    return (min(folded) if folded else math.nan), ref.get("group")
+    ratio, group = min(folded) if folded else (math.nan, None)
+    return ratio, group, ref.get("group")
 
 
 def sentence(metric: str, better: str, worse: str, better_mean: float, gap: float, lo: float,
              hi: float) -> tuple[str, float, tuple[float, float]]:
     """"F get 11% less accurate recommendations than M [6%, 15%]": the gap and its interval
-    divided by the better-served group's mean."""
+    divided by the better-served group's mean (the upper end at most 100% where higher is
+    better: the metrics are non-negative)."""
     if not (better_mean and math.isfinite(better_mean) and math.isfinite(gap)):
         return (f"{worse} are served worse than {better} on {glossary.label(metric)}: gap "
                 f"{num(gap)} {interval(lo, hi)}", math.nan, (math.nan, math.nan))
     rel, rlo, rhi = gap / abs(better_mean), lo / abs(better_mean), hi / abs(better_mean)
+    if better_mean > 0 and glossary.info(metric).higher_is_better:
+        rhi = min(rhi, 1.0)  # a group cannot get more than 100% less of a non-negative metric
     from fairrec_core.audit._context import ACCURACY_METRICS
 
     name = metric.partition("@")[0]
@@ -127,7 +134,7 @@ def check(attribute: str, metric: str, gap: dict, groups: dict, policy, mpolicy,
     """The verdict of ``gap`` (a ``metrics.json`` gap entry) under ``policy``."""
     d, lo, hi = _f(gap.get("difference")), *(_f(x) for x in gap.get("difference_ci95", [None] * 2))
     p, mdg = _f(gap.get("p_value_pair")), _f(gap.get("min_detectable_gap"))
-    ratio, reference = worst_ratio(gap)
+    ratio, ratio_group, reference = worst_ratio(gap)
     adjusted = gap.get("adjusted") or {}
     share = _f(adjusted.get("share_explained"))
     alpha = policy.significance
@@ -136,8 +143,9 @@ def check(attribute: str, metric: str, gap: dict, groups: dict, policy, mpolicy,
     better, worse = (hi_g, lo_g) if higher else (lo_g, hi_g)
     base = dict(attribute=attribute, metric=metric, gap=d, ci_lo=lo, ci_hi=hi, level=level,
                 p_value_pair=p, min_detectable_gap=mdg, worst_ratio=ratio, reference=reference,
-                better_group=better, worse_group=worse, max_gap=mpolicy.max_gap,
-                min_ratio=mpolicy.min_ratio, significance=alpha, share_explained=share)
+                ratio_group=ratio_group, better_group=better, worse_group=worse,
+                max_gap=mpolicy.max_gap, min_ratio=mpolicy.min_ratio, significance=alpha,
+                share_explained=share)
     if not better or not worse or not math.isfinite(d) or math.isnan(p):
         return Check(colour="grey", reason="grey", summary="Not assessed: fewer than two groups "
                      "with enough users to compare.", sentence="", next_step=STEPS["grey"],
@@ -177,7 +185,7 @@ def check(attribute: str, metric: str, gap: dict, groups: dict, policy, mpolicy,
                    f"detect is {num(mdg)}, above the policy's {num(mpolicy.max_gap)}.")
     elif over_ratio:
         colour, reason = "amber", "amber_ratio"
-        summary = (f"No clear gap ({figures}), but a group's ratio to {reference} is "
+        summary = (f"No clear gap ({figures}), but {ratio_group}'s ratio to {reference} is "
                    f"{ratio:.2f}, below the policy's {mpolicy.min_ratio:g}.")
     else:
         colour, reason = "green", "green"

@@ -87,7 +87,8 @@ def test_markdown_shows_the_numbers_of_the_json(default_run):
         p = ch["p_value_pair"]
         assert row[5] == ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
         assert row[6] == _num(ch["min_detectable_gap"])
-        assert row[7] == f"{_num(ch['worst_ratio'], 2)} (vs {ch['reference_group']})"
+        assert row[7] == (f"{_num(ch['worst_ratio'], 2)} ({ch['worst_ratio_group']} vs "
+                          f"{ch['reference_group']})")
         assert c["verdict"] in row[2]
         assert f"**{c['sentence']}**" in md and c["next_step"] in md
 

@@ -197,3 +197,18 @@ def test_a_policy_level_other_than_the_intervals_never_contradicts_the_interval(
     assert (c.colour, c.reason) == ("amber", "amber_edge") and "includes 0" in c.summary
     _, c = only(gap_entry(0.05, 0.03, 0.07, 0.001, 0.015), policy=strict)
     assert c.colour == "red"
+
+
+def test_amber_when_not_real_and_powered_but_a_ratio_breaks_the_policy():
+    # tiny means: 0.008 vs 0.012 -> ratio 0.67 although the gap (0.004) is small and not real
+    _, c = only(gap_entry(0.004, -0.006, 0.014, 0.5, 0.015),
+                means={"gender": {"M": 0.012, "F": 0.008}})
+    assert (c.colour, c.reason, c.ratio_group) == ("amber", "amber_ratio", "F")
+    assert "F's ratio to M is 0.67" in c.summary and "No clear gap" in c.summary
+
+
+def test_relative_interval_of_an_accuracy_gap_stops_at_100_percent():
+    d, lo, hi, better = 0.2, 0.1, 0.35, 0.3  # hi / better = 117%: cannot get 117% less
+    _, c = only(gap_entry(d, lo, hi, 0.001, 0.05), means={"gender": {"M": better, "F": 0.1}})
+    assert c.sentence.endswith(f"[{round(100 * lo / better)}%, 100%]")
+    assert c.relative_ci == (lo / better, 1.0)
