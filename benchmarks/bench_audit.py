@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fairrec_core.audit import AuditContext  # noqa: E402
+from fairrec_core.audit import DEFAULT_GROUPS, AuditContext, audited_attributes  # noqa: E402
 from fairrec_core.data import load_dataset, load_movielens, split_dataset  # noqa: E402
 from fairrec_core.models import MODELS, top_n  # noqa: E402
 
@@ -45,7 +45,9 @@ def bench(name: str, data, repeat: int, audit_target: float, fast_target: float 
     users = np.flatnonzero(split.test.user_counts > 0)
     candidates = top_n(model, users, 100)
     t0 = time.perf_counter()
-    ctx = AuditContext(split.train, split.test, k=10)
+    # the targets were set for gender, age group and region with their pairwise intersections
+    ctx = AuditContext(split.train, split.test, k=10,
+                       groups=[a for a in DEFAULT_GROUPS if a in split.train.user_attributes])
     t_ctx = time.perf_counter() - t0
     groups = sum(g.n_groups for g in ctx.groupings)
     ctx.audit(candidates)  # warm-up
@@ -63,6 +65,13 @@ def bench(name: str, data, repeat: int, audit_target: float, fast_target: float 
     print(f"  summarize alone (median)          {t_summary * 1e3:8.1f} ms")
     print(f"  full audit, 1000 + 1000 (median)  {t_audit * 1e3:8.1f} ms  [target <= "
           f"{audit_target:g} s: {'met' if t_audit <= audit_target else 'NOT MET'}]")
+    default = AuditContext(split.train, split.test, k=10)  # every attribute the app audits
+    if len(default.groupings) != len(ctx.groupings):
+        t_default = median_time(lambda: default.audit(candidates), max(1, repeat // 2))
+        n_default = sum(g.n_groups for g in default.groupings)
+        print(f"  full audit of the default attributes ({', '.join(audited_attributes(data))}: "
+              f"{len(default.groupings)} groupings, {n_default} groups) {t_default * 1e3:8.1f} ms "
+              "(no target)")
     return t_audit <= audit_target and (fast_target is None or t_fast <= fast_target)
 
 
