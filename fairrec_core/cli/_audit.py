@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fairrec_core.cli._data import add_data_arguments, load_from_args
 from fairrec_core.cli._help import GATE_HELP, MODEL_NAMES
+from fairrec_core.cli._scorecard import SCORECARD_FILES
 from fairrec_core.errors import DataError
 from fairrec_core.outputs import check_target, data_inputs, staged_folder, write_atomic
 
@@ -21,7 +22,7 @@ EXIT_GATE = 3
 DEFAULT_CANDIDATES = 100
 #: Every file an audit may write into ``--out`` (what ``--force`` may replace).
 AUDIT_FILES = ("metrics.json", "recommendations.csv", "test.csv", "users.csv", "groups.csv",
-               "report.html", "scorecard.json", "scorecard.md")  # the last two: `scorecard`
+               "report.html") + SCORECARD_FILES  # the last: what `scorecard` adds
 
 
 def add_parser(sub) -> None:
