@@ -6,10 +6,9 @@ the user confirms the mapping.
 
 from __future__ import annotations
 
-import csv
-
 import streamlit as st
 
+from fairrec_core.data import read_csv_header
 from fairrec_core.errors import DataError
 from fairrec_core.limits import ENVIRONMENT, LimitError, current, human_bytes
 
@@ -44,39 +43,18 @@ def csv_header(up) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _header(file_id: str, size: int, name: str, max_columns: int, _up) -> tuple[str, ...]:
-    return parse_header(head(_up, HEADER_BYTES), name, max_columns)
+    # max_columns is part of the cache key only: the core reads the limit in force
+    return parse_header(head(_up, HEADER_BYTES), name)
 
 
-def parse_header(first: bytes, name: str, max_columns: int) -> tuple[str, ...]:
-    """The header of a CSV from its first bytes; a header wider than ``max_columns``, longer
-    than :data:`HEADER_BYTES`, empty or not text raises a one-line error."""
-    if not first.strip():
-        raise DataError(f"{name}: the file is empty (expected a header line, e.g. user_id,item_id)")
-    line, newline, _ = first.partition(b"\n")
-    if not newline and len(first) >= HEADER_BYTES:
+def parse_header(first: bytes, name: str) -> tuple[str, ...]:
+    """The header of a CSV from its first bytes, with the core's checks
+    (:func:`fairrec_core.data.read_csv_header`: width, repeated names, quotes, encoding); a first
+    line longer than :data:`HEADER_BYTES` raises a one-line error."""
+    if b"\n" not in first and len(first) >= HEADER_BYTES:
         raise LimitError(f"{name}: line 1: the header is longer than {human_bytes(HEADER_BYTES)}; "
                          "expected one line of column names")
-    try:
-        text = line.decode("utf-8-sig").rstrip("\r")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{name}: line 1: not UTF-8 text (byte {exc.start + 1}); save the file "
-                        "as UTF-8 CSV") from None
-    width = text.count(",") + 1
-    if width > max_columns:
-        raise LimitError(f"{name}: line 1: the header has {width:,} columns, over the "
-                         f"{max_columns:,} limit ({ENVIRONMENT['max_columns']})")
-    try:
-        columns = next(csv.reader([text]), [])
-    except csv.Error as exc:
-        raise DataError(f"{name}: line 1: the header cannot be read ({exc})") from None
-    columns = [c.strip() for c in columns]
-    if "," not in text and any(sep in text for sep in ("\t", ";", "|")):
-        raise DataError(f"{name}: line 1: expected comma-separated columns")
+    columns = [c.strip() for c in read_csv_header(first, name)]
     if not any(columns):
         raise DataError(f"{name}: line 1: no column names (expected e.g. user_id,item_id)")
-    seen = set()
-    for c in columns:
-        if c in seen:
-            raise DataError(f"{name}: line 1: column {c[:60]!r} appears twice")
-        seen.add(c)
     return tuple(columns)

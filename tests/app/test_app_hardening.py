@@ -133,7 +133,7 @@ def test_50000_column_header_is_one_short_error():
     assert_ok(at)
     [error] = _errors(at)
     assert len(error) < 200, error
-    assert "wide.csv" in error and "line 1" in error and "50,000 columns" in error
+    assert "wide.csv" in error and "header" in error and "50,000 columns" in error
     assert "1,000" in error and "FAIRREC_MAX_COLUMNS" in error
     assert not [b for b in at.button if b.label == "Load CSV files"]
 
