@@ -21,7 +21,13 @@ import pandas as pd
 import streamlit as st
 
 from fairrec_app import data_views
-from fairrec_app.settings import DEFAULT_CANDIDATES, EvalSettings, Reranking, RerankStep
+from fairrec_app.settings import (  # noqa: F401  (DEFAULT_MODEL: services.DEFAULT_MODEL)
+    DEFAULT_CANDIDATES,
+    DEFAULT_MODEL,
+    EvalSettings,
+    Reranking,
+    RerankStep,
+)
 from fairrec_app.sources import DataSource, ImportedUpload
 from fairrec_core.data import Dataset, Split, split_dataset
 from fairrec_core.errors import ModelError
@@ -61,7 +67,6 @@ def long_tail(data_key: str, _data: Dataset) -> pd.DataFrame:
 
 
 # ---- models ----------------------------------------------------------------------------------
-DEFAULT_MODEL = "ease"
 #: Tried in turn when a model does not fit the data (``Recommender.size_problem``).
 FALLBACK_MODELS = ("als", "popularity")
 
