@@ -13,11 +13,13 @@ from fairrec_core.errors import FairrecError
 #: The pages in menu order: script path (relative to app.py), label, icon.
 PAGES = (
     ("app.py", "Home", ":material/home:"),
+    ("pages/0_Scorecard.py", "Scorecard", ":material/traffic:"),
     ("pages/1_Data.py", "Data", ":material/database:"),
     ("pages/2_Models.py", "Models", ":material/model_training:"),
     ("pages/3_Recommendations.py", "Recommendations", ":material/format_list_numbered:"),
     ("pages/4_Fairness_audit.py", "Fairness audit", ":material/balance:"),
     ("pages/5_What-if.py", "What-if", ":material/tune:"),
+    ("pages/6_Close_a_gap.py", "Close a gap", ":material/target:"),
 )
 PAGE_PATH = {label: path for path, label, _ in PAGES}
 
@@ -29,13 +31,34 @@ TAGLINE = (
 )
 
 
+#: Session-state key of presenter mode (a plain key, so it survives page switches; the sidebar
+#: toggle copies its value here on every change).
+PRESENTER = "app.presenter"
+_PRESENTER_WIDGET = "app.w.presenter"
+
+
+def presenter() -> bool:
+    """True in presenter mode: pages hide technical detail (methods, downloads, parameter
+    names, tables of p-values) and show the verdicts and charts."""
+    return bool(st.session_state.get(PRESENTER, False))
+
+
+def _remember_presenter() -> None:
+    st.session_state[PRESENTER] = bool(st.session_state.get(_PRESENTER_WIDGET, False))
+
+
 def page(title: str, icon: str, caption: str | None = None) -> None:
-    """Configure the page and draw its title and the sidebar menu."""
+    """Configure the page and draw its title and the sidebar menu (with the presenter-mode
+    toggle)."""
     st.set_page_config(page_title=f"{title} · fairrec", page_icon=icon, layout="wide")
     with st.sidebar:
         st.markdown("### fairrec")
         for path, label, page_icon in PAGES:
             st.page_link(path, label=label, icon=page_icon)
+        st.session_state[_PRESENTER_WIDGET] = presenter()
+        st.toggle("Presenter mode", key=_PRESENTER_WIDGET, on_change=_remember_presenter,
+                  help="Hide technical detail (methods, parameter names, downloads, tables of "
+                       "p-values) for a demo; the verdicts and charts stay.")
     st.title(title)
     if caption:
         st.caption(caption)

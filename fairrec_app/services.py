@@ -293,7 +293,8 @@ def assessed(cur, *, reranked: bool = True):
     ds, ms, k = cur.ds, cur.ms, cur.k
     ctx = context_for(ds, k)
     lists = rerank(ms.key, cur.reranking, k, ds.train, ms.candidates) if reranked else None
-    label = f"{ms.choice.label} → re-ranked by {cur.reranking.label}" if lists is not None else ms.choice.label
+    label = (f"{ms.choice.title} → re-ranked: {cur.reranking.title}" if lists is not None
+             else ms.choice.title)
     if lists is None:
         lists = ms.candidates.top(k)
         key = f"{ms.key}|model"

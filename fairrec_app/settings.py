@@ -55,6 +55,17 @@ class ModelChoice:
         where = f" — loaded from {self.path}" if self.path else ""
         return f"{self.name}({params}){where}"
 
+    @property
+    def title(self) -> str:
+        """The model in plain words for a page ("Matrix factorisation (ALS)"); :attr:`label`
+        (registry name and parameters) is for tooltips, files and the command line."""
+        from fairrec_core import names
+
+        if self.imported:
+            return f"Imported lists ({self.imported})"
+        where = f", loaded from {self.path}" if self.path else ""
+        return f"{names.model(self.name)}{where}"
+
 
 @dataclass(frozen=True)
 class RerankStep:
@@ -76,6 +87,15 @@ class RerankStep:
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
         return f"{self.name}({params})"
 
+    @property
+    def title(self) -> str:
+        """The step in plain words: "Match each user's taste mix (strength 0.45)"."""
+        from fairrec_core import names
+        from fairrec_core.reranking import RERANKERS
+
+        cls = RERANKERS.get(self.name)
+        return names.reranker_setting(self.name, self.params, cls.STRENGTH if cls else None)
+
 
 @dataclass(frozen=True)
 class Reranking:
@@ -90,6 +110,11 @@ class Reranking:
     @property
     def label(self) -> str:
         return " → ".join(s.label for s in self.active) or "off"
+
+    @property
+    def title(self) -> str:
+        """The re-ranking in plain words ("off" when no step is on)."""
+        return " → ".join(s.title for s in self.active) or "off"
 
     def replace_step(self, step: RerankStep) -> Reranking:
         steps = [step if s.name == step.name else s for s in self.steps]

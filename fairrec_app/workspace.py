@@ -222,7 +222,7 @@ def current(*, sidebar_reranking: bool = True, need_model: bool = True) -> Curre
     try:
         ms = model_state(ds)
     except FairrecError as exc:
-        st.error(f"The model {st.session_state[keys.MODELS_ACTIVE].label} could not be used: "
+        st.error(f"The model {st.session_state[keys.MODELS_ACTIVE].title} could not be used: "
                  f"{exc}", icon=":material/error:")
         ms = None
     if ms is not None and ms.notice:
@@ -230,11 +230,11 @@ def current(*, sidebar_reranking: bool = True, need_model: bool = True) -> Curre
     rr = reranking()
     with st.sidebar:
         st.divider()
-        model = ms.choice.label if ms is not None else "none (see the error on the page)"
+        model = ms.choice.title if ms is not None else "none (see the error on the page)"
         status = (f"**Data** · {ds.data.name}  \n**Split** · {ds.split_label}  \n"
                   f"**Model** · {model}")
         if sidebar_reranking:
-            status += f"  \n**Re-ranking** · {rr.label}"
+            status += f"  \n**Re-ranking** · {rr.title}"
         st.caption(status)
     if ms is None and need_model:
         st.page_link("pages/2_Models.py", label="Pick another model on the Models page",

@@ -1,0 +1,105 @@
+"""Human names for what the code calls by identifiers — models, re-rankers and their parameters,
+user and item attributes — so that every page, the report and the scorecard read in plain words
+(pure; no pandas, no Streamlit).
+
+The technical names (``ease``, ``calibrated(lam=0.45)``, ``popularity_band``) stay in tooltips,
+CSV and JSON files, and on the command line; what a reader sees is built here.
+"""
+
+from __future__ import annotations
+
+#: Model registry name -> what the page calls it.
+MODELS = {
+    "popularity": "Most popular",
+    "itemknn": "Similar items (item kNN)",
+    "userknn": "Similar users (user kNN)",
+    "ease": "EASE (linear autoencoder)",
+    "als": "Matrix factorisation (ALS)",
+    "bpr": "Matrix factorisation (BPR)",
+    "twotower": "Two-tower neural network",
+    "sasrec": "Sequence model (SASRec)",
+    "imported": "Imported lists",
+}
+
+#: Re-ranker registry name -> what it does, in a few words.
+RERANKERS = {
+    "calibrated": "Match each user's taste mix",
+    "mmr": "More variety in each list",
+    "popularity": "More long-tail items",
+    "fair": "Guaranteed share for protected items",
+    "parity": "Same item mix for every group",
+    "ugf": "Narrow the accuracy gap between groups",
+}
+
+#: Re-ranker parameter (Python keyword or command-line key) -> its name on a page.
+PARAMETERS = {
+    "lam": "strength",
+    "lambda": "strength",
+    "p": "protected share",
+    "alpha": "significance level",
+    "protected": "protected items",
+    "attribute": "item attribute",
+    "user_attr": "user groups",
+    "item_attr": "item attribute",
+    "value": "item value",
+    "epsilon": "gap budget",
+}
+
+#: Attribute column -> its name on a page (anything else: underscores become spaces).
+ATTRIBUTES = {
+    "age_group": "age group",
+    "popularity_band": "popularity band",
+    "brand_tier": "brand tier",
+    "price_band": "price band",
+    "categories": "genres",
+}
+
+
+def model(name: str) -> str:
+    """``"ease"`` -> "EASE (linear autoencoder)"; an unknown name is returned as it is."""
+    return MODELS.get(name, name)
+
+
+def reranker(name: str) -> str:
+    """``"calibrated"`` -> "Match each user's taste mix"."""
+    return RERANKERS.get(name, name)
+
+
+def parameter(name: str) -> str:
+    """``"lam"`` -> "strength"; an unknown parameter: underscores become spaces."""
+    return PARAMETERS.get(name, name.replace("_", " "))
+
+
+def attribute(name: str) -> str:
+    """``"age_group"`` -> "age group"; an intersection ``"gender & age_group"`` -> "gender &
+    age group"."""
+    return " & ".join(ATTRIBUTES.get(part, part.replace("_", " ")) for part in str(name).split(" & "))
+
+
+def value(v) -> str:
+    """A parameter value as a page shows it: floats without trailing zeros, an
+    ``ATTRIBUTE=VALUE`` item group as "ATTRIBUTE VALUE" in plain words, None as "not set"."""
+    if v is None:
+        return "not set"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:g}"
+    text = str(v)
+    if "=" in text:
+        attr, _, val = text.partition("=")
+        return f"{attribute(attr)} {val}"
+    return attribute(text) if text in ATTRIBUTES else text
+
+
+def reranker_setting(name: str, params: dict, strength: str | None = None) -> str:
+    """A re-ranker at its setting in words: "Match each user's taste mix, strength 0.45" (the
+    strength first; the other parameters only when set to something other than None)."""
+    parts = []
+    if strength is not None and strength in params:
+        parts.append(f"{parameter(strength)} {value(params[strength])}")
+    for key, v in params.items():
+        if key == strength or v is None:
+            continue
+        parts.append(f"{parameter(key)} {value(v)}")
+    return reranker(name) + (f" ({', '.join(parts)})" if parts else "")
