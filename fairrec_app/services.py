@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,30 +81,62 @@ class Trained:
     seconds: float
 
 
+def threads() -> int | None:
+    """The CPU threads training and scoring use: ``FAIRREC_THREADS`` when set, else every
+    available CPU — the same default as the benchmarks and ``python -m fairrec_core train``
+    (:func:`fairrec_core.models.limit_threads`)."""
+    value = os.environ.get("FAIRREC_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
 @st.cache_resource(show_spinner=False, max_entries=12)
 def fitted_model(train_key: str, name: str, params_json: str, _train: Dataset) -> Trained:
-    """Train ``MODELS[name](**params)`` on the training split, behind a progress bar.
+    """Train ``MODELS[name](**params)`` on the training split under :func:`threads`, behind a
+    progress bar that shows the time elapsed and left (from the progress fraction).
 
     The bar is created inside the cached function (Streamlit replays it, already finished, on a
-    cache hit). ``train_key`` is the training split's fingerprint.
+    cache hit). ``train_key`` is the training split's fingerprint. A rerun requested while it
+    runs (the Models page's Cancel button) interrupts it at the next bar update: the exception
+    leaves the cache without an entry, so nothing half-trained is kept.
     """
-    from fairrec_core.models import MODELS
+    from fairrec_core import names
+    from fairrec_core.models import MODELS, limit_threads
 
     if name not in MODELS:
         raise ModelError(f"unknown model {name!r}; available: {', '.join(MODELS)}")
     params = json.loads(params_json)
+    title = names.model(name)
     slot = st.empty()
-    slot.progress(0.0, text=f"Training {name} on {_train.n_interactions:,} interactions…")
+    slot.progress(0.0, text=f"Training {title} on {_train.n_interactions:,} interactions…")
     history = []
+    start = time.perf_counter()
 
     def progress(p) -> None:
         history.append(p)
-        slot.progress(min(1.0, p.step / max(1, p.total)), text=f"Training {name}: {describe_progress(p)}")
+        fraction = min(1.0, p.step / max(1, p.total))
+        timing = describe_time(time.perf_counter() - start, fraction)
+        slot.progress(fraction, text=f"Training {title}: {describe_progress(p)} · {timing}")
 
-    start = time.perf_counter()
-    model = MODELS[name](**params).fit(_train, progress=progress)
+    with limit_threads(threads()):
+        model = MODELS[name](**params).fit(_train, progress=progress)
     slot.empty()
     return Trained(model, tuple(history), time.perf_counter() - start)
+
+
+def describe_time(elapsed: float, fraction: float) -> str:
+    """"12 s elapsed, about 30 s left": the time left extrapolated from the fraction done
+    (an upper bound for a model that stops early)."""
+    text = f"{_duration(elapsed)} elapsed"
+    if 0 < fraction < 1:
+        text += f", about {_duration(elapsed * (1 - fraction) / fraction)} left"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
 
 
 @st.cache_resource(show_spinner="Loading the saved model…", max_entries=8)
@@ -129,9 +162,10 @@ def describe_progress(p) -> str:
 def candidates(model_key: str, n: int, _model, _users: np.ndarray) -> RankedLists:
     """Each audited user's top-``n`` unseen items with the model's scores (the re-rankers'
     input); computed once per model, never on a slider move."""
-    from fairrec_core.models import top_n
+    from fairrec_core.models import limit_threads, top_n
 
-    return top_n(_model, _users, n)
+    with limit_threads(threads()):
+        return top_n(_model, _users, n)
 
 
 @st.cache_resource(show_spinner="Reading the imported lists…", max_entries=4)
@@ -271,11 +305,16 @@ def modified(path: str) -> float:
         return 0.0
 
 
+def choice_candidates(ds, choice) -> tuple[str, RankedLists]:
+    """``(model key, candidates)`` of a model choice on the session's split (trained if needed)."""
+    key = model_key(ds.train, choice)
+    return key, candidates(key, DEFAULT_CANDIDATES, trained_for(ds.train, choice).model,
+                           audited_users(ds.test))
+
+
 def choice_summary(ds, choice, k: int, ctx):
     """The fast summary of a model choice's top-k on the session's split (trained if needed)."""
-    key = model_key(ds.train, choice)
-    cands = candidates(key, DEFAULT_CANDIDATES, trained_for(ds.train, choice).model,
-                       audited_users(ds.test))
+    key, cands = choice_candidates(ds, choice)
     return model_summary(key, k, ctx, cands)
 
 
@@ -287,17 +326,27 @@ def full_audit(lists_key: str, k: int, _ctx, _lists: RankedLists):
     return _ctx.audit(_lists, n_bootstrap=1000, n_permutations=1000, seed=0)
 
 
+def lists_audit(model_key: str, reranking: Reranking | None, k: int, train: Dataset,
+                candidates: RankedLists, ctx):
+    """``(lists, AuditResult)``: the full audit of the model's top-k, or of its lists re-ranked
+    by ``reranking`` when one is on — one cache entry per model and re-ranking, shared by the
+    audit page, the scorecard and the Models page's comparison."""
+    lists = rerank(model_key, reranking, k, train, candidates) if reranking is not None else None
+    if lists is None:
+        lists = candidates.top(k)
+        key = f"{model_key}|model"
+    else:
+        key = f"{model_key}|{[(s.name, s.params_json) for s in reranking.active]}"
+    return lists, full_audit(key, k, ctx, lists)
+
+
 def assessed(cur, *, reranked: bool = True):
     """``(lists, AuditResult, label)`` for the session: the re-ranked lists when a re-ranking is on
     (and ``reranked``), else the model's own top-k."""
     ds, ms, k = cur.ds, cur.ms, cur.k
     ctx = context_for(ds, k)
-    lists = rerank(ms.key, cur.reranking, k, ds.train, ms.candidates) if reranked else None
-    label = (f"{ms.choice.title} → re-ranked: {cur.reranking.title}" if lists is not None
+    reranking = cur.reranking if reranked and cur.reranking.active else None
+    lists, result = lists_audit(ms.key, reranking, k, ds.train, ms.candidates, ctx)
+    label = (f"{ms.choice.title} → re-ranked: {cur.reranking.title}" if reranking is not None
              else ms.choice.title)
-    if lists is None:
-        lists = ms.candidates.top(k)
-        key = f"{ms.key}|model"
-    else:
-        key = f"{ms.key}|{[(s.name, s.params_json) for s in cur.reranking.active]}"
-    return lists, full_audit(key, k, ctx, lists), label
+    return lists, result, label

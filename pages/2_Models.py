@@ -6,12 +6,22 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import keys, layout, paths, services, uploads, widgets, workspace
+from fairrec_app import (
+    keys,
+    layout,
+    model_charts,
+    model_views,
+    paths,
+    services,
+    uploads,
+    widgets,
+    workspace,
+)
 from fairrec_app.settings import ModelChoice
 from fairrec_app.sources import ImportedUpload
-from fairrec_core import charts, glossary
+from fairrec_core import names
 from fairrec_core.errors import ModelError
-from fairrec_core.models import MODELS, list_saved_models, save_model
+from fairrec_core.models import MODELS, available_cpus, list_saved_models, save_model
 
 MODELS_DIR = Path("models")
 
@@ -27,7 +37,9 @@ def _doc(cls) -> str:
 
 layout.page("Models", ":material/model_training:",
             "Train the recommenders to assess, save them, load them back, and compare them.")
+banner = model_views.training_banner(workspace.data_state().train)  # Cancel, before training
 cur = workspace.current(need_model=False)  # a model that fails still leaves this page usable
+model_views.training_done(banner)
 ds, ms = cur.ds, cur.ms
 ss = st.session_state
 active = ms.choice if ms is not None else ss[keys.MODELS_ACTIVE]
@@ -52,84 +64,45 @@ if ds.imported is not None and ms is not None:
         workspace.clear_imported()
         st.rerun()
 elif ms is None:
-    st.warning(f"No model is in use: {active.label} could not be trained or loaded. Pick another "
+    st.warning(f"No model is in use: {active.title} could not be trained or loaded. Pick another "
                "model below.", icon=":material/warning:")
 else:
     a, b, c = st.columns(3)
-    a.metric("Model", ms.choice.name)
-    b.metric("Trained in" if ms.choice.path is None else "Loaded in", f"{ms.trained.seconds:.1f} s")
+    a.metric("Model", ms.choice.title, help=ms.choice.label)
+    b.metric("Trained in" if ms.choice.path is None else "Loaded in", f"{ms.trained.seconds:.1f} s",
+             help=f"on {services.threads() or available_cpus()} CPU threads")
     c.metric("Candidates per user", f"{ms.candidates.depth}",
              help="Each user's top items by the model's score; re-rankers choose the final list "
                   "from them.")
-    st.caption(ms.choice.label)
-history = [p for p in (ms.trained.history if ms is not None else ()) if getattr(p, "loss", None) is not None
-           or getattr(p, "val_ndcg", None) is not None]
-if history:
-    frame = pd.DataFrame({"step": [p.step for p in history], "loss": [p.loss for p in history],
-                          "validation NDCG@10": [p.val_ndcg for p in history]})
-    st.line_chart(frame, x="step", y=[c_ for c_ in ("loss", "validation NDCG@10")
-                                      if frame[c_].notna().any()], height=220)
+    history = [p for p in ms.trained.history if p.loss is not None or p.val_ndcg is not None]
+    if history:
+        frame = pd.DataFrame({"step": [p.step for p in history], "loss": [p.loss for p in history],
+                              "val_ndcg": [p.val_ndcg for p in history]})
+        st.plotly_chart(model_charts.history(frame), key="models.history")
 
 # ---- train --------------------------------------------------------------------------------------
 st.subheader("Train a model")
-names = list(MODELS)
-name = st.selectbox("Model", names, index=names.index(active.name) if active.name in names else 0,
-                    key=keys.widget("models", "name"),
-                    format_func=lambda n: f"{n} — {_doc(MODELS[n])}" if _doc(MODELS[n]) else n)
-
-
+names_ = list(MODELS)
+name = st.selectbox("Model", names_, index=names_.index(active.name) if active.name in names_ else 0,
+                    key=keys.widget("models", "name"), format_func=names.model,
+                    help="; ".join(f"{names.model(n)}: {_doc(MODELS[n])}" for n in names_))
 defaults = MODELS[name]().get_params()
 current_params = active.params if active.name == name else {}
+est = model_views.estimate(name, {**defaults, **current_params}, ds.train)
+if est is not None:
+    st.caption(f"{est.text} at these settings — {est.basis}.")
 with st.form(f"models.train_form.{name}"):
-    values = widgets.param_inputs(defaults, current_params, keys.widget("models", "p", name))
+    with st.expander("Settings", expanded=not layout.presenter()):
+        values = widgets.param_inputs(defaults, current_params, keys.widget("models", "p", name))
     if st.form_submit_button("Train", type="primary", icon=":material/play_arrow:"):
         with layout.error_box("Train"):
             params = widgets.checked_params(values)
-            choice = ModelChoice.of(name, params)
-            ss[keys.MODELS_ACTIVE] = choice
+            model_views.start_training(ModelChoice.of(name, params))
             workspace.clear_imported()
-            if choice not in ss[keys.MODELS_HISTORY]:
-                ss[keys.MODELS_HISTORY].append(choice)
             st.rerun()
 
 # ---- compare ------------------------------------------------------------------------------------
-st.subheader("Compare models")
-st.caption("Each model at the parameters shown, trained on the same split; accuracy and "
-           "beyond-accuracy metrics overall and per group. Models not trained yet are trained now.")
-choices = {c.label: c for c in [*ss[keys.MODELS_HISTORY],
-                               *(ModelChoice.of(n, MODELS[n]().get_params()) for n in MODELS)]}
-if model is not None:
-    choices = {active.label: active, **choices}
-default = [label for label in choices if label == active.label or label.startswith("popularity(")]
-picked = st.multiselect("Models", list(choices), default=default[:2],
-                        key=keys.widget("models", "compare"))
-if picked and not services.audit_groups(ds.data):
-    st.info("This data has no user attributes: the comparison needs groups.", icon=":material/info:")
-elif picked:
-    ctx = services.context_for(ds, cur.k)
-    summaries = {}
-    for label in picked:
-        with layout.error_box(label):
-            summaries[label] = services.choice_summary(ds, choices[label], cur.k, ctx)
-    if summaries:
-        overall = pd.DataFrame({label: s.overall for label, s in summaries.items()}).T
-        overall.index.name = "model"
-        st.dataframe(overall.style.format("{:.4f}"), column_config={
-            m: st.column_config.NumberColumn(glossary.label(m), help=glossary.help_text(m))
-            for m in overall.columns})
-        widgets.downloads(overall.reset_index(), "model_comparison", key="models.compare")
-        first = next(iter(summaries.values()))
-        a, b = st.columns(2)
-        attr = a.selectbox("Groups", first.attributes, key=keys.widget("models", "cmp_attr"))
-        metrics = list(first.metrics)
-        metric = b.selectbox("Metric", metrics, format_func=glossary.label,
-                             index=metrics.index(f"ndcg@{cur.k}") if f"ndcg@{cur.k}" in metrics else 0,
-                             key=keys.widget("models", "cmp_metric"))
-        per_group = pd.concat([s.group_table(attr, metric).assign(model=label)
-                               for label, s in summaries.items()], ignore_index=True)
-        per_group = per_group.rename(columns={"mean": "value"})
-        st.plotly_chart(charts.model_bars(per_group, glossary.label(metric)), key="models.cmp_chart")
-        st.caption(glossary.help_text(metric))
+model_views.compare_section(cur)
 
 # ---- save / load --------------------------------------------------------------------------------
 left, right = st.columns(2)

@@ -12,6 +12,7 @@ from fairrec_app import keys
 from fairrec_app.layout import PAGES
 from fairrec_app.settings import ModelChoice
 from fairrec_app.sources import DataSource
+from fairrec_core import names
 from fairrec_core.data import SyntheticSpec
 from tests.app.conftest import assert_ok, open_page
 
@@ -61,18 +62,18 @@ def test_every_page_uses_a_fallback_that_fits_and_names_it(small_limit, path):
     assert "using ALS instead" in notices[0]
     assert not at.error, [e.value for e in at.error]
     status = " ".join(c.value for c in at.sidebar.caption)
-    assert "**Model** · als(" in status
+    assert f"**Model** · {names.model('als')}" in status
 
 
 def test_models_page_shows_the_fallback_and_lets_the_user_pick_another(small_limit):
     at = _open("pages/2_Models.py", _state())
     assert_ok(at)
     cards = {m.label: m.value for m in at.metric}
-    assert cards["Model"] == "als"
+    assert cards["Model"] == names.model("als")
     assert at.selectbox(key=keys.widget("models", "name")).value == "als"
     _switch_to(at, "popularity")
     assert_ok(at)
-    assert {m.label: m.value for m in at.metric}["Model"] == "popularity"
+    assert {m.label: m.value for m in at.metric}["Model"] == names.model("popularity")
     assert at.session_state[keys.MODELS_ACTIVE].name == "popularity"
     assert not [t for t in _texts(at) if t.startswith("EASE needs")]  # no fallback any more
 
@@ -80,7 +81,7 @@ def test_models_page_shows_the_fallback_and_lets_the_user_pick_another(small_lim
 def test_without_the_limit_ease_is_used_and_no_notice_shown():
     at = _open("pages/2_Models.py", _state())
     assert_ok(at)
-    assert {m.label: m.value for m in at.metric}["Model"] == "ease"
+    assert {m.label: m.value for m in at.metric}["Model"] == names.model("ease")
     assert not [t for t in _texts(at) if "instead" in t]
 
 
@@ -99,4 +100,4 @@ def test_a_failing_model_is_one_error_box_and_blocks_no_page(path):
     _switch_to(at, "popularity")
     assert_ok(at)
     assert not at.error, [e.value for e in at.error]
-    assert {m.label: m.value for m in at.metric}["Model"] == "popularity"
+    assert {m.label: m.value for m in at.metric}["Model"] == names.model("popularity")

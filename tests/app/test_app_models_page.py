@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fairrec_app import keys
+from fairrec_core import names
 from fairrec_core.data import SyntheticSpec, generate_shop, split_dataset
 from fairrec_core.models import EASE, top_n
 from tests.app.conftest import assert_ok, open_page
@@ -35,7 +36,7 @@ def test_train_from_form_then_save_and_refuse_overwrite(in_tmp):
     assert_ok(at)
     active = at.session_state[keys.MODELS_ACTIVE]
     assert active.name == "popularity" and active.path is None
-    assert {m.label: m.value for m in at.metric}["Model"] == "popularity"
+    assert {m.label: m.value for m in at.metric}["Model"] == names.model("popularity")
     next(t for t in at.text_input if t.label == "Name").input("pop-demo")
     _button(at, "Save").click().run()
     assert_ok(at)
