@@ -31,8 +31,6 @@ def add_parser(sub) -> None:
 
 
 def _metrics(folder: str, flag: str) -> dict:
-    import json
-
     from fairrec_core.data import read_file
     from fairrec_core.errors import DataError
 
@@ -41,19 +39,22 @@ def _metrics(folder: str, flag: str) -> dict:
         raise DataError(f"{flag} {folder}: not a folder; expected an `audit --out` folder")
     if not path.exists():
         raise DataError(f"{flag} {folder}: no metrics.json; expected an `audit --out` folder")
-    try:
-        data = json.loads(read_file(path).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("gaps"), dict) \
-            or not isinstance(data.get("k"), int):
-        raise DataError(f"{path}: expected an audit's metrics.json with 'k' and 'gaps'")
-    return data
+    from fairrec_core.scorecard import parse_metrics
+
+    return parse_metrics(read_file(path), str(path))
+
+
+def scorecard_files(card) -> dict[str, str]:
+    """``{"scorecard.json": ..., "scorecard.md": ...}`` of a :class:`Scorecard` (written by
+    ``scorecard`` and by ``audit --policy``)."""
+    import json
+
+    return {"scorecard.json": json.dumps(card.to_dict(), indent=2, allow_nan=False,
+                                         ensure_ascii=False) + "\n",
+            "scorecard.md": card.to_markdown()}
 
 
 def run_scorecard(args) -> int:
-    import json
-
     from fairrec_core.outputs import write_atomic
     from fairrec_core.scorecard import Policy, load_policy, scorecard
 
@@ -61,10 +62,8 @@ def run_scorecard(args) -> int:
     previous = _metrics(args.previous, "--previous") if args.previous else None
     policy = load_policy(args.policy) if args.policy else Policy()
     card = scorecard(metrics, policy, previous)
-    markdown = card.to_markdown()
-    out = Path(args.audit)
-    write_atomic(out / "scorecard.json",
-                 json.dumps(card.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
-    write_atomic(out / "scorecard.md", markdown)
-    print(markdown, end="")
+    files = scorecard_files(card)
+    for name, text in files.items():
+        write_atomic(Path(args.audit) / name, text)
+    print(files["scorecard.md"], end="")
     return EXIT_GATE if card.failed else 0

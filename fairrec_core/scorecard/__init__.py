@@ -7,6 +7,13 @@ returns a :class:`Scorecard` (``to_dict()``, ``to_markdown()``, ``failed``). The
 are in :mod:`fairrec_core.scorecard._verdict`.
 """
 
+from fairrec_core.scorecard._files import (
+    BASELINE_ROOT,
+    baseline_folder,
+    parse_metrics,
+    read_baseline,
+    save_baseline,
+)
 from fairrec_core.scorecard._policy import (
     DEFAULT_MAX_GAP,
     DEFAULT_METRIC,
@@ -16,11 +23,13 @@ from fairrec_core.scorecard._policy import (
     Policy,
     load_policy,
     parse_policy,
+    policy_toml,
 )
 from fairrec_core.scorecard._scorecard import Card, Change, Scorecard, scorecard
 from fairrec_core.scorecard._verdict import COLOURS, STEPS, Check, check, sentence, worst_ratio
 
 __all__ = [
+    "BASELINE_ROOT",
     "COLOURS",
     "DEFAULT_MAX_GAP",
     "DEFAULT_METRIC",
@@ -33,9 +42,14 @@ __all__ = [
     "MetricPolicy",
     "Policy",
     "Scorecard",
+    "baseline_folder",
     "check",
     "load_policy",
+    "parse_metrics",
     "parse_policy",
+    "policy_toml",
+    "read_baseline",
+    "save_baseline",
     "scorecard",
     "sentence",
     "worst_ratio",

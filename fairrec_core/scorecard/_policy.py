@@ -147,3 +147,29 @@ def _number(value, key, fail, expected, low, high, open_low=False) -> float:
     if not math.isfinite(value) or value < low or value > high or (open_low and value == low):
         raise fail(key, f"{expected}, got {value!r}")
     return value
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+
+
+def policy_toml(policy: Policy) -> str:
+    """``policy`` as a ``fairness-policy.toml`` that :func:`load_policy` reads back to an equal
+    :class:`Policy` (the download of the app's edited thresholds)."""
+    lines = [f"# fairness policy (from {policy.source}); read by `python -m fairrec_core "
+             "scorecard --policy` and `audit --policy`",
+             f"significance = {_toml_value(policy.significance)}"]
+    if policy.attributes is not None:
+        lines.append(f"attributes = {_toml_value(list(policy.attributes))}")
+    lines += [f"fail_on_red = {_toml_value(policy.fail_on_red)}",
+              f"fail_on = {_toml_value(list(policy.fail_on))}"]
+    for m in policy.metrics:
+        lines += ["", f"[metrics.{m.name}]", f"max_gap = {_toml_value(float(m.max_gap))}",
+                  f"min_ratio = {_toml_value(float(m.min_ratio))}"]
+    return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from fairrec_core import glossary
 from fairrec_core.errors import DataError
 from fairrec_core.scorecard import STEPS, MetricPolicy, Policy, scorecard
 from tests.scorecard._cards import gap_entry, metrics
@@ -118,7 +119,8 @@ def test_sentence_of_a_metric_where_lower_is_better_names_the_lower_group_as_bet
     policy = Policy(metrics=(MetricPolicy("arp", max_gap=10.0, min_ratio=0.8),))
     c = scorecard(m, policy).cards[0].checks[0]
     assert (c.better_group, c.worse_group) == ("M", "F")
-    assert c.sentence.startswith(f"F get {round(100 * 20 / 100)}% higher Avg. popularity than M")
+    label = glossary.info("arp").label
+    assert c.sentence.startswith(f"F get {round(100 * 20 / 100)}% higher {label} than M")
 
 
 def test_change_since_a_previous_audit():
