@@ -4,5 +4,6 @@ one file, plotly.js embedded once, every figure interactive, numbers to 4 decima
 
 from fairrec_core.report._methods import METHODS_HTML
 from fairrec_core.report._render import CHART_METRICS, fmt, render_report
+from fairrec_core.report._rerank import rerank_effect
 
-__all__ = ["CHART_METRICS", "METHODS_HTML", "fmt", "render_report"]
+__all__ = ["CHART_METRICS", "METHODS_HTML", "fmt", "render_report", "rerank_effect"]

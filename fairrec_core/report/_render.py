@@ -16,12 +16,15 @@ from fairrec_core.report._html import esc as _e
 from fairrec_core.report._html import fmt
 from fairrec_core.report._html import table as _table
 from fairrec_core.report._methods import METHODS_HTML
+from fairrec_core.report._rerank import rerank_section
 from fairrec_core.report._statistics import (
     adjusted_section,
     gaps_section,
     pairwise_section,
     reference_section,
 )
+from fairrec_core.report._summary import summary_section
+from fairrec_core.wording import EXCLUDED_REASONS
 
 #: Per-group bar charts (with intervals) are drawn for these metrics, where audited.
 CHART_METRICS = ("ndcg", "recall", "aplt", "calibration_kl")
@@ -36,18 +39,32 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{background:#f1f3f5}tr.flag td{background:#fff3bf}
 .note{color:#495057;font-size:.9em}.figure{margin:.5em 0 1.5em}
 dt{font-weight:600;margin-top:.4em}
+details{border:1px solid #dee2e6;border-radius:6px;padding:.3em .8em;margin:.4em 0}
+summary{cursor:pointer;font-weight:600;font-size:1.05em;padding:.2em 0}
+details[open] summary{border-bottom:1px solid #dee2e6;margin-bottom:.4em}
+.badge{display:inline-block;padding:.1em .55em;border-radius:1em;font-weight:600;white-space:nowrap}
+.lead{font-size:1.1em}table.summary td{font-size:1.05em}table.summary .note{margin-top:.3em}
 """
 
 
 def render_report(result: AuditResult, *, title: str, dataset_summary: dict, settings: dict,
-                  rerank_effect: pd.DataFrame | None = None) -> str:
-    """The audit as one HTML document (str) that opens offline.
+                  rerank_effect: pd.DataFrame | None = None, scorecard=None, policy=None,
+                  rerank_groups: pd.DataFrame | None = None) -> str:
+    """The audit as one HTML document (str) that opens offline: the scorecard first (executive
+    summary), the re-ranking's effect per group, then every detail folded (``<details>``).
 
     ``dataset_summary`` is :meth:`Dataset.describe`; ``settings`` the run's settings (model or
     ``"imported lists"``, split, re-ranking, resampling...); ``rerank_effect`` (``metric, before,
-    after``) the overall figures of the model's lists and of the re-ranked ones, when a re-ranker
-    is active.
+    after``) the overall figures of the model's lists and of the re-ranked ones, and
+    ``rerank_groups`` (``attribute, group, metric, n_users, before, after``) the same per group —
+    both from :func:`fairrec_core.report.rerank_effect`. ``scorecard`` is the
+    :class:`~fairrec_core.scorecard.Scorecard` to lead with; without it, the scorecard of
+    ``result`` under ``policy`` (default: :class:`~fairrec_core.scorecard.Policy`).
     """
+    from fairrec_core.scorecard import Policy
+    from fairrec_core.scorecard import scorecard as make_scorecard
+
+    card = scorecard if scorecard is not None else make_scorecard(result, policy or Policy())
     figure = _Figures()
     sections = [
         ("Dataset", _dataset(dataset_summary)),
@@ -61,21 +78,29 @@ def render_report(result: AuditResult, *, title: str, dataset_summary: dict, set
         ("What is recommended to each group (parity)", _parity(result, figure)),
         ("Item exposure", _exposure(result, figure)),
         ("Popularity bias", _popularity(result, figure)),
-        ("Re-ranking", _rerank(settings, rerank_effect)),
         ("Methods", METHODS_HTML),
     ]
-    toc = "".join(f'<li><a href="#s{i}">{_e(name)}</a></li>' for i, (name, _) in enumerate(sections))
-    body = "".join(f'<section id="s{i}"><h2>{_e(name)}</h2>{content}</section>'
-                   for i, (name, content) in enumerate(sections))
+    details = "".join(f'<details id="d{i}"><summary>{_e(name)}</summary>{content}</details>'
+                      for i, (name, content) in enumerate(sections))
     notes = "".join(f'<p class="note">{_e(n)}</p>' for n in result.notes)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{_e(title)}</title><style>{_CSS}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
         f"<h1>{_e(title)}</h1><p class=\"note\">fairrec audit at k = {result.k}: "
-        f"{result.n_users:,} users listed, {result.n_evaluated:,} with held-out items; "
-        f"{figure.n} interactive charts.</p>{notes}<ol>{toc}</ol>{body}</body></html>\n"
+        f"{result.n_users:,} users listed, {result.n_evaluated:,} with held-out items.</p>"
+        f'<section id="summary"><h2>Summary</h2>{summary_section(card)}{notes}</section>'
+        f'<section id="rerank"><h2>Re-ranking: before → after per group</h2>'
+        f"{rerank_section(settings, rerank_effect, rerank_groups)}</section>"
+        f'<section id="details"><h2>Details</h2><p class="note">Every table and chart of the '
+        f"audit ({figure.n} interactive charts); click a heading to open it.</p>{details}"
+        f"</section>{_RESIZE}</body></html>\n"
     )
+
+
+#: Charts drawn inside a closed ``<details>`` get their size when it opens.
+_RESIZE = """<script>document.querySelectorAll('details').forEach(d => d.addEventListener('toggle',
+() => d.querySelectorAll('.js-plotly-plot').forEach(p => Plotly.Plots.resize(p))));</script>"""
 
 
 # ---- sections ---------------------------------------------------------------------------------
@@ -123,30 +148,44 @@ def _overall(result: AuditResult) -> str:
 
 def _groups(result: AuditResult, figure: _Figures) -> str:
     out = [f"<p>Group means with {result.level:.0%} bootstrap intervals, as "
-           "<i>mean [low, high]</i>.</p>"]
+           "<i>mean [low, high]</i>. Groups left out of the gaps (too few users, or a label that "
+           "says nothing about the users) are listed with the reason and not charted.</p>"]
     metrics = list(dict.fromkeys(result.groups["metric"]))
+    first = metrics[0] if metrics else None
     for attr in result.attributes:
         rows = result.groups[result.groups["attribute"] == attr]
         groups = list(dict.fromkeys(rows["group"]))
+        excluded = _excluded_groups(result, attr)
         table = pd.DataFrame({attr: groups})
         sizes = rows.drop_duplicates("group").set_index("group")["n_users"]
         table["users"] = [int(sizes[g]) for g in groups]
+        table["left out"] = [excluded.get(str(g), "") for g in groups]
         for m in metrics:
             one = rows[rows["metric"] == m].set_index("group")
             table[glossary.label(m)] = [
                 _ci(one.loc[g, "mean"], one.loc[g, "ci_lo"], one.loc[g, "ci_hi"])
                 if g in one.index else "—" for g in groups]
         out.append(f"<h3>{_e(attr)}</h3>{_table(table)}")
-        if INTERSECTION in attr:
+        if INTERSECTION in attr or first is None:
             continue
         for name in CHART_METRICS:
             metric = f"{name}@{result.k}"
             if metric not in metrics:
                 continue
             frame = result.group_table(attr, metric)
+            frame = frame[~frame["group"].astype(str).isin(excluded)]
             out.append(figure(charts.bars_with_ci(frame, glossary.label(metric),
                                                   overall=result.overall.get(metric))))
     return "".join(out)
+
+
+def _excluded_groups(result: AuditResult, attr: str) -> dict[str, str]:
+    """``{group: reason in words}`` left out of ``attr``'s gaps (over every metric)."""
+    rows = result.gaps[result.gaps["attribute"] == attr]
+    merged: dict = {}
+    for excluded in rows["excluded_groups"]:
+        merged.update(dict(excluded or {}))
+    return {str(g): EXCLUDED_REASONS.get(why, why) for g, why in merged.items()}
 
 
 def _parity(result: AuditResult, figure: _Figures) -> str:
@@ -211,19 +250,4 @@ def _popularity(result: AuditResult, figure: _Figures) -> str:
         out.append(figure(charts.grouped_bars(
             rows, "group", {"profile_popularity": "profile", "recommended_popularity":
                             "recommended"}, f"Popularity of profiles and lists by {attr}")))
-    return "".join(out)
-
-
-def _rerank(settings: dict, effect: pd.DataFrame | None) -> str:
-    chain = settings.get("rerank") or []
-    if not chain:
-        return "<p>No re-ranking: the lists are assessed as given.</p>"
-    out = [f"<p>Active re-ranking: <b>{_e(' → '.join(map(str, chain)))}</b>.</p>"]
-    if effect is not None and len(effect):
-        frame = effect.copy()
-        frame["change"] = frame["after"] - frame["before"]
-        frame.insert(1, "name", frame["metric"].map(glossary.label))
-        frame["metric"] = frame["metric"].astype(str)
-        out.append("<p>Overall figures before → after re-ranking:</p>" + _table(
-            frame[["metric", "name", "before", "after", "change"]]))
     return "".join(out)
