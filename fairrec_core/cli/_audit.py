@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fairrec_core.cli._data import add_data_arguments, load_from_args
 from fairrec_core.cli._help import GATE_HELP, MODEL_NAMES
-from fairrec_core.cli._scorecard import SCORECARD_FILES
+from fairrec_core.cli._scorecard import SCORECARD_FILES, scorecard_files
 from fairrec_core.errors import DataError
 from fairrec_core.outputs import check_target, data_inputs, staged_folder, write_atomic
 
@@ -70,6 +70,10 @@ def add_parser(sub) -> None:
                    help="permutation-test shuffles (default 1000)")
     p.add_argument("--fail-on", action="append", default=[], metavar="ATTR:METRIC:STAT>X",
                    help=f"exit with status {EXIT_GATE} when met, repeatable: {GATE_HELP}")
+    p.add_argument("--policy", metavar="FILE",
+                   help="a fairness policy (see fairness-policy.toml): its fail_on conditions "
+                        "join --fail-on, fail_on_red fails the run on a red verdict, and "
+                        "scorecard.json / scorecard.md are written beside metrics.json")
     p.add_argument("--report", action="store_true",
                    help="also write report.html: a self-contained report that opens offline")
     p.add_argument("--out", required=True, metavar="DIR",
@@ -181,10 +185,13 @@ def run_audit(args) -> int:
         raise DataError(f"--k must be at least 1, got {args.k}")
     if args.test and not args.recommendations:
         raise DataError("--test goes with --recommendations (a model's split makes its own)")
-    gates = [FailCondition.parse(s) for s in args.fail_on]
+    policy = _policy(args.policy)
+    specs = list(dict.fromkeys([*args.fail_on, *(policy.fail_on if policy else ())]))
+    gates = [FailCondition.parse(s) for s in specs]
     rerankers = _parse_rerankers(args.rerank)
     target = dict(owned=AUDIT_FILES, force=args.force, flag="--out",
-                  inputs=[*data_inputs(args.data), args.recommendations, args.test, args.load])
+                  inputs=[*data_inputs(args.data), args.recommendations, args.test, args.load,
+                          args.policy])
     check_target(args.out, **target)  # before any work: a refused --out costs nothing
     say(f"loading {args.data}")
     data = load_from_args(args)
@@ -201,15 +208,21 @@ def run_audit(args) -> int:
     item_attrs = [a.name for a in ctx.item_attributes]
     attributes = [g.attribute for g in ctx.groupings]
     gates = [g.resolve(args.k, USER_METRICS, item_attrs, attributes) for g in gates]
+    missing = [a for a in (policy.attributes or ()) if a not in attributes] if policy else []
+    if missing:
+        raise DataError(f"{policy.source}: attributes: {missing[0]!r} is not audited; audited: "
+                        f"{', '.join(attributes) or 'none'} (see --groups)")
     lists = candidates.top(args.k)
-    rerank_effect = None
+    rerank_effect = rerank_groups = None
     if rerankers:
         chain = _chain(rerankers)
         say(f"re-ranking: {' -> '.join(args.rerank)}")
         chain.fit(train, candidates)
         lists = chain.rerank(candidates, args.k)
         if args.report:
-            rerank_effect = _rerank_effect(ctx, candidates.top(args.k), lists)
+            from fairrec_core.report import rerank_effect as effect_of
+
+            rerank_effect, rerank_groups = effect_of(ctx, candidates.top(args.k), lists)
     say(f"auditing at k={args.k}: {args.bootstrap} bootstrap resamples, "
         f"{args.permutations} permutations, groups {', '.join(attributes) or 'none'}")
     result = ctx.audit(lists, n_bootstrap=args.bootstrap, n_permutations=args.permutations,
@@ -225,6 +238,11 @@ def run_audit(args) -> int:
                          "failed": bool(hit)})
     if verdicts:
         metrics["fail_on"] = verdicts
+    card = None
+    if policy is not None:
+        from fairrec_core.scorecard import scorecard
+
+        card = scorecard(json.loads(json.dumps(metrics, allow_nan=False)), policy)
     t = test.interactions
     files = {
         "metrics.json": json.dumps(metrics, indent=2, allow_nan=False) + "\n",
@@ -241,26 +259,31 @@ def run_audit(args) -> int:
         files["report.html"] = render_report(
             result, title=f"fairrec audit: {source['model']} on {data.name}",
             dataset_summary=data.describe(), settings=metrics["settings"],
-            rerank_effect=rerank_effect)
+            rerank_effect=rerank_effect, rerank_groups=rerank_groups, scorecard=card)
+    if card is not None:
+        files.update(scorecard_files(card))
     with staged_folder(args.out, **target) as stage:
         for name, text in files.items():
             write_atomic(stage / name, text)
     say(f"wrote {', '.join(files)} to {args.out}")
     _print_summary(result, verdicts)
-    failed = [v for v in verdicts if v["failed"]]
-    for v in failed:
-        print(f"fail-on: {v['condition']} (value {v['value']:.4g})", file=sys.stderr)
+    failed = [f"{v['condition']} (value {v['value']:.4g})" for v in verdicts if v["failed"]]
+    if card is not None and card.policy.fail_on_red:
+        red = [c.attribute for c in card.cards if c.verdict == "red"]
+        failed += [f"red verdict for {', '.join(red)} (fail_on_red in {card.policy.source})"] \
+            if red else []
+    if failed:
+        print(f"fail-on: {'; '.join(failed)}", file=sys.stderr)
     return EXIT_GATE if failed else 0
 
 
-def _rerank_effect(ctx, before, after):
-    """Overall figures of the model's own top-k and of the re-ranked lists (``summarize``): a
-    DataFrame of metric, before, after."""
-    import pandas as pd
+def _policy(path):
+    """The ``--policy`` file, read before any work (None without ``--policy``)."""
+    if not path:
+        return None
+    from fairrec_core.scorecard import load_policy
 
-    a, b = ctx.summarize(before).overall, ctx.summarize(after).overall
-    return pd.DataFrame({"metric": list(b.index), "before": a.reindex(b.index).to_numpy(),
-                         "after": b.to_numpy()})
+    return load_policy(path)
 
 
 def _parse_rerankers(specs):

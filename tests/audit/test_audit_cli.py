@@ -173,3 +173,69 @@ def test_progress_goes_to_stderr(tmp_path, capsys):
     assert code == 0
     assert "loading" in err and "auditing at k=10" in err and "wrote metrics.json" in err
     assert "ndcg@10" in out and "loading" not in out
+
+
+# ---- --policy: the policy's gates, and scorecard.json / .md beside metrics.json ---------------
+def _scorecard_of(folder, policy):
+    from fairrec_core.scorecard import load_policy, scorecard
+
+    metrics = json.loads((folder / "metrics.json").read_text())
+    return scorecard(metrics, load_policy(policy))
+
+
+def test_policy_fail_on_gates_and_the_scorecard_is_the_scorecard_commands(tmp_path, capsys):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('fail_on = ["gender:ndcg:difference>-1", "region:ndcg:ratio<0"]\n')
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "--model", "popularity", "--out", str(out), *FAST,
+                       "--policy", str(policy))
+    assert code == 3
+    [line] = err.strip().splitlines()  # one line
+    assert line.startswith("fail-on: gender:ndcg:difference>-1 (value ")
+    assert "region" not in line
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [v["failed"] for v in metrics["fail_on"]] == [True, False]
+    card = _scorecard_of(out, policy)
+    assert json.loads((out / "scorecard.json").read_text()) == json.loads(
+        json.dumps(card.to_dict()))
+    assert [g["failed"] for g in card.gates] == [True, False] and card.failed
+    # the same files as `scorecard --audit` writes from the audit's metrics.json
+    written = {n: (out / n).read_text() for n in ("scorecard.json", "scorecard.md")}
+    assert main(["scorecard", "--audit", str(out), "--policy", str(policy)]) == 3
+    capsys.readouterr()
+    assert written == {n: (out / n).read_text() for n in written}
+
+
+@pytest.mark.parametrize("red_gates", [True, False])
+def test_policy_fail_on_red_fails_exactly_when_a_verdict_is_red(tmp_path, capsys, red_gates):
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f"fail_on_red = {str(red_gates).lower()}\n[metrics.ndcg]\nmax_gap = 0.0\n"
+                      "[metrics.hit_rate]\nmax_gap = 0.0\n")
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "--model", "popularity", "--out", str(out), *FAST,
+                       "--policy", str(policy), "--seed", "3")
+    card = _scorecard_of(out, policy)
+    red = [c.attribute for c in card.cards if c.verdict == "red"]
+    assert red  # a zero gap allowance makes some real gap red on this data
+    assert code == (3 if red_gates else 0)
+    if red_gates:
+        [line] = err.strip().splitlines()
+        assert line == f"fail-on: red verdict for {', '.join(red)} (fail_on_red in {policy})"
+    else:
+        assert err == ""
+    assert (out / "scorecard.md").read_text() == card.to_markdown()
+
+
+def test_policy_errors_are_one_line_before_any_work(tmp_path, capsys):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('attributes = ["income"]\n')
+    code, _, err = run(capsys, "--model", "popularity", "--out", str(tmp_path / "o"), *FAST,
+                       "--policy", str(policy))
+    assert code == 2 and err.strip() == (
+        f"error: {policy}: attributes: 'income' is not audited; audited: gender, age_group, "
+        "region, gender & age_group, gender & region, age_group & region (see --groups)")
+    policy.write_text("significance = 2\n")
+    code, _, err = run(capsys, "--model", "popularity", "--out", str(tmp_path / "o"), *FAST,
+                       "--policy", str(policy))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "significance" in err
+    assert not (tmp_path / "o").exists()
