@@ -55,10 +55,11 @@ def accuracy_vs_gap(points: pd.DataFrame, *, accuracy: str, gap: str) -> go.Figu
                 continue
             name = model if setting == "as trained" else f"{model}, re-ranked"
             fig.add_trace(go.Scatter(
-                x=rows["accuracy"], y=rows["gap"], mode="markers", name=name,
+                x=rows["accuracy"].tolist(), y=rows["gap"].tolist(), mode="markers", name=name,
                 marker=dict(size=13, symbol=symbol, color=PALETTE[i % len(PALETTE)]),
-                error_y=dict(type="data", symmetric=False, array=rows["ci_hi"] - rows["gap"],
-                             arrayminus=rows["gap"] - rows["ci_lo"], thickness=1.5),
+                error_y=dict(type="data", symmetric=False, thickness=1.5,
+                             array=(rows["ci_hi"] - rows["gap"]).tolist(),
+                             arrayminus=(rows["gap"] - rows["ci_lo"]).tolist()),
                 customdata=rows[["label", "re-ranking", "ci_lo", "ci_hi"]].to_numpy(),
                 hovertemplate=(f"<b>{name}</b><br>%{{customdata[0]}}<br>re-ranking: "
                                f"%{{customdata[1]}}<br>{accuracy} %{{x:.4f}}<br>{gap} %{{y:.4f}} "
