@@ -59,9 +59,20 @@ def page(title: str, icon: str, caption: str | None = None) -> None:
         st.toggle("Presenter mode", key=_PRESENTER_WIDGET, on_change=_remember_presenter,
                   help="Hide technical detail (methods, parameter names, downloads, tables of "
                        "p-values) for a demo; the verdicts and charts stay.")
+        glossary_popover()
     st.title(title)
     if caption:
         st.caption(caption)
+
+
+def glossary_popover() -> None:
+    """The glossary on demand: every term the app uses with its plain explanation
+    (:func:`fairrec_core.glossary.entries`, one definition each), in a sidebar popover."""
+    from fairrec_core import glossary
+
+    with st.popover("Glossary", icon=":material/menu_book:", width="stretch",
+                    help="What every term on these pages means."):
+        st.markdown("\n".join(f"- **{term}** — {text}" for term, text in glossary.entries()))
 
 
 def link(label: str, text: str | None = None) -> None:
