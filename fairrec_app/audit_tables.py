@@ -13,6 +13,21 @@ def _rows(frame: pd.DataFrame, attribute: str, metric: str) -> pd.DataFrame:
     return frame[(frame["attribute"] == attribute) & (frame["metric"] == metric)]
 
 
+def group_means(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    """A ``group_table`` (``group, n_users, n, mean, ci_lo, ci_hi``) as shown: one ``users``
+    column (``n``, the users with a value of the metric, only when it differs from ``n_users``
+    somewhere), the mean under the metric's ``label`` and its interval."""
+    out = pd.DataFrame({"group": table["group"].astype(str).to_numpy(),
+                        "users": table["n_users"].to_numpy()})
+    if "n" in table.columns and (table["n"].to_numpy() != table["n_users"].to_numpy()).any():
+        out["with a value"] = table["n"].to_numpy()
+    out[label] = table["mean"].to_numpy()
+    if "ci_lo" in table.columns:
+        out["95% low"] = table["ci_lo"].to_numpy()
+        out["95% high"] = table["ci_hi"].to_numpy()
+    return out
+
+
 def pairs(result, attribute: str, metric: str) -> pd.DataFrame:
     """Every pair of compared groups: ``pair`` ("a − b"), the two means, the difference a − b,
     its simultaneous interval, the unadjusted p and the max-T, Holm and BH adjusted p-values."""

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fairrec_app import audit_tables, findings
-from fairrec_core import charts, glossary
+from fairrec_app import audit_tables, findings, layout, widgets
+from fairrec_core import charts, glossary, names
 
 P_FORMAT = "%.4f"
 NUMBER = st.column_config.NumberColumn
@@ -43,6 +43,11 @@ def gap_cards(res, attr: str, metric: str) -> None:
                f"({int(gap['n_groups'])} groups compared). Any pair different at all: "
                f"{findings.p_text(gap['p_value'])}.",
                help=glossary.GAPS["p_value_omnibus"] + " " + glossary.GAPS["interval"])
+    if gap["flag"]:
+        st.caption(f"Below four-fifths: {gap['min_group']} get less than 80% of what "
+                   f"{gap['max_group']} get. The four-fifths rule is a rule of thumb borrowed "
+                   "from hiring; here it flags a large relative gap, not a legal breach.",
+                   help=glossary.FOUR_FIFTHS)
     for note in (findings.agreement_note(gap), findings.omnibus_note(gap), findings.power_note(gap),
                  findings.excluded_note(gap, res.min_group_size)):
         if note:
@@ -52,7 +57,7 @@ def gap_cards(res, attr: str, metric: str) -> None:
 def pairs(res, attr: str, metric: str) -> None:
     """Every pair of compared groups with simultaneous intervals and adjusted p-values."""
     table = audit_tables.pairs(res, attr, metric)
-    st.subheader("Pairs of groups")
+    st.subheader("Which pairs of groups differ?")
     if table.empty:
         st.caption("Fewer than two groups to compare.")
         return
@@ -60,6 +65,8 @@ def pairs(res, attr: str, metric: str) -> None:
                "look at, the more likely one looks different by luck alone, so the intervals "
                "and adjusted p-values are widened to hold for all pairs at once.",
                help=glossary.GAPS["p_adjusted"])
+    if layout.presenter():  # the verdict is in the cards; the p-value table is detail
+        return
     st.dataframe(table, hide_index=True, column_config={
         "pair": st.column_config.TextColumn("pair (a − b)"),
         **{c: NUMBER(format="%.4f") for c in ("mean a", "mean b", "difference", "95% low",
@@ -76,9 +83,11 @@ def pairs(res, attr: str, metric: str) -> None:
 def vs_rest(res, attr: str, metric: str) -> None:
     """Each compared group against all other users, with Holm-adjusted p-values."""
     table = audit_tables.vs_rest(res, attr, metric)
-    st.subheader("Each group against the rest")
-    st.caption("Is one group served differently from everyone else? p adjusted (Holm) allows "
-               "for testing every group.", help=glossary.GAPS["p_adjusted"])
+    st.subheader("Is one group served differently from everyone else?")
+    if layout.presenter():
+        return
+    st.caption("Each group against all other users; p adjusted (Holm) allows for testing every "
+               "group.", help=glossary.GAPS["p_adjusted"])
     st.dataframe(table, hide_index=True, column_config={
         "mean": NUMBER(format="%.4f"),
         "difference": NUMBER(format="%.4f", help="Group mean − mean of all other users."),
@@ -91,7 +100,7 @@ def vs_rest(res, attr: str, metric: str) -> None:
 def reference(res, attr: str, metric: str) -> None:
     """Each group's mean as a ratio of the reference group's, with the four-fifths band."""
     frame = audit_tables.reference(res, attr, metric)
-    st.subheader("Compared with the reference group")
+    st.subheader("How each group compares with the largest one.")
     if frame.empty:
         st.caption("No reference group: fewer than two groups to compare.")
         return
@@ -99,18 +108,19 @@ def reference(res, attr: str, metric: str) -> None:
     st.plotly_chart(charts.reference_ratios(frame, glossary.label(metric), ref),
                     key="audit.reference")
     st.caption(f"Reference: **{ref}** (the largest group compared). Red bars fall outside the "
-               "four-fifths band; grey groups are shown but left out of the comparison.",
+               "four-fifths band (a rule of thumb borrowed from hiring: a group served less than "
+               "80% as well stands out); grey groups are shown but left out of the comparison.",
                help=glossary.GAPS["reference_ratio"])
 
 
 def adjusted(res, attr: str, metric: str) -> None:
     """The raw gap next to the gap with activity held equal, the share explained, and what it
     means (association, not cause)."""
-    st.header("Adjusted for activity")
+    st.header("Does the gap remain when activity is held equal?")
     row = findings.adjusted_row(res, attr, metric)
     if row is None:
         st.caption(f"The gap with activity held equal is computed for accuracy metrics "
-                   f"(NDCG, recall, ...) between two groups; not for "
+                   f"(ranking accuracy, recall, ...) between two groups; not for "
                    f"{glossary.label(metric)} here.")
         return
     gap = res.gap(attr, metric)
@@ -124,6 +134,8 @@ def adjusted(res, attr: str, metric: str) -> None:
     c3.metric("Share explained by activity", findings.num(row["share_explained"] * 100, 0) + "%",
               help=glossary.GAPS["share_explained"])
     st.markdown(findings.adjusted_note(res, attr, metric))
+    if layout.presenter():
+        return
     st.dataframe(audit_tables.adjusted(res, attr, metric), hide_index=True, column_config={
         **{c: NUMBER(format="%.4f") for c in ("difference", "95% low", "95% high")},
         "p": NUMBER(format=P_FORMAT)}, key="audit.adjusted")
@@ -136,3 +148,26 @@ def adjusted(res, attr: str, metric: str) -> None:
         "by the group; and a gap that goes with activity still affects those users. Fitted by "
         f"least squares over {int(row['n']):,} users; the raw gap's interval allows for picking "
         "the pair, the adjusted one is for this pair as given.")
+
+
+def group_means(table, metric: str) -> None:
+    """Each group's size, mean and interval (one users column: no duplicate ``n``)."""
+    shown = audit_tables.group_means(table, glossary.label(metric))
+    st.dataframe(shown, hide_index=True, column_config={
+        c: NUMBER(format="%.4f") for c in shown.columns if c not in ("group", "users",
+                                                                      "with a value")})
+
+
+def every_gap(res, attr: str) -> None:
+    """Every metric's gap for ``attr`` and the audit's tables to download (not in presenter
+    mode)."""
+    with st.expander(f"Every metric's gap between the {names.attribute(attr)} groups"):
+        gaps = res.gaps[res.gaps["attribute"] == attr].copy()
+        gaps["metric"] = gaps["metric"].map(glossary.label)
+        gaps["excluded_groups"] = gaps["excluded_groups"].map(lambda d: ", ".join(map(str, d)))
+        st.dataframe(gaps.drop(columns=["attribute"]).style.apply(
+            lambda r: ["background-color: #ffe3e3" if r["flag"] else ""] * len(r), axis=1),
+            hide_index=True)
+        widgets.downloads(res.groups, "groups", key="audit.groups")
+        widgets.downloads(res.gaps, "gaps", key="audit.gaps")
+        widgets.downloads(res.pairwise, "pairwise", key="audit.pairwise")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fairrec_core import glossary
+from fairrec_core import glossary, names
 from fairrec_core.audit import ACTIVITY
 from fairrec_core.wording import EXCLUDED_REASONS, excludes_zero, interval, num, p_text
 
@@ -147,7 +147,7 @@ def parity_headline(result, attribute: str, item_attribute: str) -> str | None:
     verdict = ("amplified by the model" if top["difference"] > top["history_difference"] + 0.005
                else "reduced by the model" if top["difference"] < top["history_difference"] - 0.005
                else "inherited from the histories")
-    return (f"{item_attribute} '{top['value']}': {hi} get {table[hi]:.0%} of their recommendations "
+    return (f"{names.attribute(item_attribute)} '{top['value']}': {hi} get {table[hi]:.0%} of their recommendations "
             f"from it, {lo} {table[lo]:.0%} (histories: {hist[hi]:.0%} vs {hist[lo]:.0%}) — "
             f"{verdict}.")
 
@@ -159,7 +159,7 @@ def exposure_headline(result, item_attribute: str, value: str) -> str | None:
     if rows.empty:
         return None
     r = rows.iloc[0]
-    return (f"{item_attribute} '{value}': {r['catalogue_share']:.0%} of the catalogue and "
+    return (f"{names.attribute(item_attribute)} '{value}': {r['catalogue_share']:.0%} of the catalogue and "
             f"{r['relevant_share']:.0%} of the held-out items, but {r['exposure_share']:.0%} of "
             "the exposure in the lists.")
 

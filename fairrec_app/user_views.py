@@ -55,6 +55,19 @@ def top_list(data: Dataset, train: Dataset, test: Dataset, lists: RankedLists, u
     return table
 
 
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    """A table as a page shows it: the rank (or the row number) as index, ✓ for a hit, human
+    column names (``brand_tier`` -> "brand tier"); the values are unchanged."""
+    from fairrec_core import names
+
+    out = table.set_index("rank") if "rank" in table.columns else table.reset_index(drop=True)
+    if "hit" in out.columns:
+        out = out.assign(hit=np.where(out["hit"].to_numpy(dtype=bool), "✓", ""))
+    if "score" in out.columns:
+        out = out.assign(score=[f"{v:.4f}" for v in out["score"]])
+    return out.rename(columns=names.attribute)
+
+
 def compare_lists(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """The re-ranked list with how each item moved against the model's list: ``new`` (not in
     the model's top-k), ``↑ n`` / ``↓ n`` (moved), ``=`` (same rank)."""

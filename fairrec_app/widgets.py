@@ -13,7 +13,11 @@ from fairrec_core.errors import ModelError
 
 
 def downloads(frame: pd.DataFrame, name: str, *, json_data=None, key: str | None = None) -> None:
-    """CSV (and JSON) download buttons for a table shown on the page."""
+    """CSV (and JSON) download buttons for a table shown on the page (none in presenter mode)."""
+    from fairrec_app import layout
+
+    if layout.presenter():
+        return
     key = key or name
     row = st.container(horizontal=True)
     row.download_button(
@@ -133,14 +137,18 @@ def reranker_controls(step, cls, data, *, disabled: bool = False):
     lives in a plain key too: every widget's ``on_change`` copies it into the chain
     (``keys.WHATIF_CHAIN``) at once, before any script run (even one cut short by the next key
     press or by navigation), and a widget whose key was deleted is seeded from the chain."""
-    from fairrec_app import keys
+    from fairrec_app import keys, layout
+    from fairrec_core import glossary, names
 
     ss = st.session_state
     remember = {"on_change": remember_step, "args": (step.name, cls)}
     on_key = keys.widget("whatif", step.name, "on")
     ss.setdefault(on_key, step.enabled)
-    enabled = st.toggle(f"**{step.name}**", key=on_key, help=_paragraph(cls.__doc__), **remember)
-    st.caption(_first_line(cls.__doc__))
+    enabled = st.toggle(f"**{names.reranker(step.name)}**", key=on_key,
+                        help=f"{_paragraph(cls.__doc__)} (Technical name: {step.name}.)",
+                        **remember)
+    st.caption(glossary.RERANKERS.get(step.name, _first_line(cls.__doc__)))
+    technical = not layout.presenter()
     params = dict(step.params)
     for spec in cls.PARAMS.values():
         key = keys.widget("whatif", step.name, spec.name)
@@ -151,23 +159,26 @@ def reranker_controls(step, cls, data, *, disabled: bool = False):
             if spec.optional:  # e.g. a gap budget that overrides lambda when set
                 use_key = keys.widget("whatif", step.name, spec.name, "set")
                 ss.setdefault(use_key, value is not None)
-                use = st.checkbox(f"set {spec.key}", key=use_key, help=spec.help,
+                use = st.checkbox(f"set a {names.parameter(spec.name)}", key=use_key,
+                                  help=_help(spec, technical),
                                   disabled=disabled or not enabled, **remember)
             ss.setdefault(key, float(spec.low if value is None else value))
-            chosen = st.slider(spec.key, float(spec.low), float(spec.high),
-                               step=float(spec.step or 0.05), key=key, help=spec.help,
+            chosen = st.slider(names.parameter(spec.name), float(spec.low), float(spec.high),
+                               step=float(spec.step or 0.05), key=key,
+                               help=_help(spec, technical),
                                disabled=disabled or not enabled or not use, **remember)
             params[spec.name] = chosen if use else None
             continue
         if not options:
-            st.caption(f"{spec.key}: nothing to choose in this data")
+            st.caption(f"{names.parameter(spec.name)}: nothing to choose in this data")
             continue
         current = NONE if value is None else str(value)
         if current not in options:
             current = options[0]
         if ss.get(key) not in options:
             ss[key] = current
-        chosen = st.selectbox(spec.key, options, key=key, help=spec.help,
+        chosen = st.selectbox(names.parameter(spec.name), options, key=key,
+                              help=_help(spec, technical), format_func=names.value,
                               disabled=disabled or not enabled, **remember)
         params[spec.name] = None if chosen == NONE else chosen
     return step.__class__(step.name, enabled, step.params_json).with_params(params)
@@ -197,6 +208,11 @@ def remember_step(name: str, cls) -> None:
         params[spec.name] = value
     enabled = bool(ss.get(keys.widget("whatif", name, "on"), step.enabled))
     ss[keys.WHATIF_CHAIN] = chain.replace_step(replace(step, enabled=enabled).with_params(params))
+
+
+def _help(spec, technical: bool) -> str:
+    """A parameter's help, with its technical name (not in presenter mode)."""
+    return f"{spec.help} (Technical name: {spec.key}.)" if technical else spec.help
 
 
 def _first_line(doc: str | None, limit: int = 150) -> str:

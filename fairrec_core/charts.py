@@ -21,11 +21,13 @@ def _style(fig: go.Figure, height: int = 340) -> go.Figure:
     return fig
 
 
-def group_bars(frame: pd.DataFrame, value: str, title: str, *, pct: bool = False) -> go.Figure:
-    """One bar per group (``group`` column)."""
+def group_bars(frame: pd.DataFrame, value: str, title: str, *, pct: bool = False,
+               x_title: str | None = None) -> go.Figure:
+    """One bar per group (``group`` column); ``x_title`` names the attribute on the axis."""
     fig = px.bar(frame, x="group", y=value, title=title, color="group",
                  color_discrete_sequence=PALETTE, text_auto=".0%" if pct else ".3s")
-    fig.update_layout(showlegend=False, xaxis_title=None, yaxis_title=None)
+    fig.update_layout(showlegend=False, xaxis_title=x_title, yaxis_title=None)
+    fig.update_xaxes(type="category")
     if pct:
         fig.update_yaxes(tickformat=".0%")
     return _style(fig, 300)
@@ -53,15 +55,19 @@ def long_tail(frame: pd.DataFrame) -> go.Figure:
     fig.add_vrect(x0=0.5, x1=n_head + 0.5, fillcolor="#f59f00", opacity=0.15, line_width=0,
                   annotation_text=f"head: {n_head} items hold 20% of interactions",
                   annotation_position="top left")
-    fig.update_layout(title="Popularity long tail", xaxis_title="item popularity rank",
-                      yaxis_title="interactions", yaxis_type="log", showlegend=False)
+    fig.update_layout(title="A few popular items get most of the interactions",
+                      xaxis_title="item popularity rank", yaxis_title="interactions (log scale)",
+                      yaxis_type="log", showlegend=False)
+    # powers of ten only (1, 10, 100, …): the default log ticks label 2, 5 in every decade
+    fig.update_yaxes(dtick=1, tickformat=",d", minor=dict(showgrid=False, ticks=""))
     return _style(fig)
 
 
 def bars_with_ci(frame: pd.DataFrame, metric_label: str, *, overall: float | None = None,
-                 compare: pd.DataFrame | None = None) -> go.Figure:
+                 compare: pd.DataFrame | None = None, attribute: str | None = None) -> go.Figure:
     """Group means with 95% intervals (``group, mean, ci_lo, ci_hi``); an optional dashed overall line
-    and an optional second series (``compare``, e.g. before re-ranking)."""
+    and an optional second series (``compare``, e.g. before re-ranking). ``attribute`` (its human
+    name) is named in the title and on the axis."""
     fig = go.Figure()
     if compare is not None:
         fig.add_trace(_ci_bar(compare, "before", BEFORE))
@@ -69,12 +75,18 @@ def bars_with_ci(frame: pd.DataFrame, metric_label: str, *, overall: float | Non
     else:
         fig.add_trace(_ci_bar(frame, metric_label, AFTER, per_group=True))
     if overall is not None and np.isfinite(overall):
-        fig.add_hline(y=overall, line_dash="dash", line_color="#495057",
-                      annotation_text=f"all users {overall:.3f}", annotation_position="bottom left",
-                      annotation_bgcolor="rgba(255,255,255,0.8)")
-    fig.update_layout(title=f"{metric_label} by group (95% interval)", yaxis_title=metric_label,
-                      xaxis_title=None, showlegend=compare is not None, barmode="group")
-    return _style(fig)
+        # the label sits right of the plot, clear of the bars and their value labels
+        fig.add_hline(y=overall, line_dash="dash", line_color="#495057")
+        fig.add_annotation(x=1, xref="paper", xanchor="left", y=overall, yref="y",
+                           text=f"all users<br>{overall:.3f}", showarrow=False, align="left",
+                           font=dict(size=11, color="#495057"))
+    by = f" by {attribute}" if attribute else " by group"
+    fig.update_layout(title=f"{metric_label}{by} (95% interval)", yaxis_title=metric_label,
+                      xaxis_title=attribute, showlegend=compare is not None, barmode="group")
+    fig = _style(fig)
+    if overall is not None and np.isfinite(overall):
+        fig.update_layout(margin=dict(r=70))
+    return fig
 
 
 def _ci_bar(frame: pd.DataFrame, name: str, color: str, per_group: bool = False) -> go.Bar:
@@ -165,14 +177,16 @@ def grouped_bars(frame: pd.DataFrame, x: str, columns: dict[str, str], title: st
     return _style(fig)
 
 
-def distributions(frame: pd.DataFrame, metric_label: str) -> go.Figure:
-    """Per-user values (``group``, ``value``) as box plots with the mean marked."""
+def distributions(frame: pd.DataFrame, metric_label: str, *,
+                  attribute: str | None = None) -> go.Figure:
+    """Per-user values (``group``, ``value``) as box plots with the mean marked; ``attribute``
+    names the grouping in the title."""
     fig = go.Figure()
     for i, (g, sub) in enumerate(frame.groupby("group", sort=False)):
         fig.add_trace(go.Box(y=sub["value"], name=str(g), boxmean=True,
                              marker_color=PALETTE[i % len(PALETTE)], boxpoints=False))
-    fig.update_layout(title=f"Per-user {metric_label} by group", yaxis_title=metric_label,
-                      showlegend=False)
+    fig.update_layout(title=f"Per-user {metric_label} by {attribute or 'group'}",
+                      yaxis_title=metric_label, xaxis_title=attribute, showlegend=False)
     return _style(fig)
 
 

@@ -12,7 +12,7 @@ from fairrec_app.sources import (
     DataSource,
     guess_mapping,
 )
-from fairrec_core import charts
+from fairrec_core import charts, names
 from fairrec_core.data import SPLIT_METHODS, SyntheticSpec
 
 layout.page("Data", ":material/database:",
@@ -25,24 +25,30 @@ notice = st.session_state.pop(keys.DATA_NOTICE, None)
 if notice:
     st.success(notice, icon=":material/check_circle:")
 
-c = st.columns(5)
-c[0].metric("Dataset", data.name if len(data.name) < 22 else data.name[:20] + "…", help=data.name)
-c[1].metric("Users", f"{data.n_users:,}")
-c[2].metric("Items", f"{data.n_items:,}")
-c[3].metric("Interactions", f"{data.n_interactions:,}")
-c[4].metric("Density", f"{data.density:.2%}", help="Share of user × item pairs with an interaction.")
+st.markdown(f"#### You are assessing {data.name}.")
+c = st.columns(4)
+c[0].metric("Users", f"{data.n_users:,}")
+c[1].metric("Items", f"{data.n_items:,}")
+c[2].metric("Interactions", f"{data.n_interactions:,}")
+c[3].metric("Density", f"{data.density:.2%}", help="Share of user × item pairs with an interaction.")
 st.caption(f"Split: {ds.split_label} — {ds.train.n_interactions:,} training and "
            f"{ds.test.n_interactions:,} held-out interactions.")
 for w in data.warnings:
     st.warning(w, icon=":material/warning:")
 
+TABS = {"synthetic": "Demo shop", "movielens": "MovieLens", "movielens-zip": "MovieLens",
+        "csv": "Your CSV files"}
+# the tab of the data in use is open (after MovieLens loads, the MovieLens tab, not the demo form)
 tab_demo, tab_ml, tab_csv, tab_split = st.tabs(
-    ["Demo shop", "MovieLens", "Your CSV files", "Split and cutoff"])
+    ["Demo shop", "MovieLens", "Your CSV files", "Split and cutoff"],
+    default=TABS.get(ds.source.kind, "Demo shop"))
 
 with tab_demo:
     st.markdown("A synthetic online shop with planted group biases: category tastes that depend "
                 "on gender and age, fewer recommendations for small sellers, and sparse histories "
                 "in the *Islands* region. Set **bias** to 0 to remove them (a null check).")
+    if ds.source.kind != "synthetic":
+        st.caption(f"In use now: {ds.source.label}. Generating a shop replaces it.")
     cur = ds.source.synthetic or SyntheticSpec()
     with st.form("data.demo_form"):
         a, b, c_ = st.columns(3)
@@ -64,6 +70,9 @@ with tab_demo:
 with tab_ml:
     st.markdown("MovieLens 100K or 1M, as a folder or a `.zip` (the files are recognised by name: "
                 "`u.data`, `u.user`, `u.item` or `ratings.dat`, `users.dat`, `movies.dat`).")
+    if ds.source.kind in ("movielens", "movielens-zip"):
+        st.success(f"In use now: {data.name} — {data.n_users:,} users, {data.n_items:,} items, "
+                   f"{data.n_interactions:,} ratings.", icon=":material/check_circle:")
     if paths.server_paths_enabled():
         with st.form("data.ml_path_form"):
             path = st.text_input("Folder or zip on the server", placeholder="data/ml-100k",
@@ -86,6 +95,9 @@ with tab_csv:
     st.markdown("Upload `interactions` (required: one row per user × item; optional value, "
                 "timestamp, event) and optionally `users` (attributes such as gender, age, region) "
                 "and `items` (category, brand, price). Map your column names below.")
+    if ds.source.kind == "csv":
+        st.success(f"In use now: {ds.source.label} — {data.n_users:,} users, "
+                   f"{data.n_items:,} items.", icon=":material/check_circle:")
     uploads_ = {}
     cols = st.columns(3)
     for col, part in zip(cols, CSV_FIELDS, strict=True):
@@ -132,8 +144,8 @@ with tab_split:
     with st.form("data.split_form"):
         a, b, c_, d = st.columns(4)
         method = a.selectbox("Method", SPLIT_METHODS, index=SPLIT_METHODS.index(ds.eval.method),
-                             help="random: a random share of each user's interactions is held out; "
-                                  "temporal: each user's latest ones; leave_last: the single latest.")
+                             format_func=names.attribute, help="random: a random share of each user's interactions is held out; "
+                                  "temporal: each user's latest ones; leave last: the single latest.")
         test_size = b.slider("Held-out share", 0.05, 0.5, ds.eval.test_size, 0.05,
                              help="Ignored by leave_last.")
         seed = c_.number_input("Seed", 0, 10_000, ds.eval.seed)
@@ -152,25 +164,31 @@ if not attrs:
             "gender, age, region).", icon=":material/info:")
 else:
     attr = st.segmented_control("Group users by", attrs, default=attrs[0],
+                                format_func=names.attribute,
                                 key=keys.widget("data", "attr")) or attrs[0]
     sub = sizes[sizes["attribute"] == attr]
     a, b, c_ = st.columns(3)
-    a.plotly_chart(charts.group_bars(sub, "users", "Users per group"))
-    b.plotly_chart(charts.group_bars(sub, "interactions", "Interactions per group"))
-    c_.plotly_chart(charts.group_bars(sub, "per_user", "Interactions per user"))
+    by = names.attribute(attr)
+    a.plotly_chart(charts.group_bars(sub, "users", f"Users per {by}", x_title=by))
+    b.plotly_chart(charts.group_bars(sub, "interactions", f"Interactions per {by}", x_title=by))
+    c_.plotly_chart(charts.group_bars(sub, "per_user", f"Interactions per user, by {by}",
+                                      x_title=by))
     if data.item_attributes:
         item_attr = st.selectbox("Item attribute", data.item_attributes,
+                                 format_func=names.attribute,
                                  key=keys.widget("data", "item_attr"))
         mix = services.category_mix(data.fingerprint, attr, item_attr, data)
         if mix.shape[1] > 15:  # keep the chart legible: the 14 largest values and "other"
             top = mix.sum().nlargest(14).index
             mix = mix[top].assign(other=1 - mix[top].sum(axis=1))
-        st.plotly_chart(charts.mix_bars(mix, f"{item_attr} mix of each group's interactions"))
+        st.plotly_chart(charts.mix_bars(
+            mix, f"Mix of {names.attribute(item_attr)} in each {by} group's interactions"))
     widgets.downloads(sizes, "group_sizes", json_data=data.describe())
 tail = services.long_tail(data.fingerprint, data)
 st.plotly_chart(charts.long_tail(tail))
 with st.expander("Sample of the data"):
     st.dataframe(data.users.head(200), hide_index=True)
     st.dataframe(data.items.head(200), hide_index=True)
-    st.download_button("Split (CSV)", lambda: ds.split.to_frame().to_csv(index=False).encode(),
-                       "split.csv", "text/csv", key="data.w.split_csv", on_click="ignore")
+    if not layout.presenter():
+        st.download_button("Split (CSV)", lambda: ds.split.to_frame().to_csv(index=False).encode(),
+                           "split.csv", "text/csv", key="data.w.split_csv", on_click="ignore")

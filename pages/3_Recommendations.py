@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from fairrec_app import keys, layout, services, user_views, widgets, workspace
-from fairrec_core import glossary
+from fairrec_core import glossary, names
 
 layout.page("Recommendations", ":material/format_list_numbered:",
             "Look at single users: what they did, what the model recommends them and why, and "
@@ -41,7 +41,8 @@ else:
     attrs = data.user_attributes
     candidates = pd.Series(ndcg_before.to_numpy(), index=users)
     if mode == "By group" and attrs:
-        attr = a.selectbox("Attribute", attrs, key=keys.widget("recs", "attr"))
+        attr = a.selectbox("Attribute", attrs, key=keys.widget("recs", "attr"),
+                           format_func=names.attribute)
         labels = data.user_groups(attr)
         group = b.selectbox("Group", sorted(labels.unique()), key=keys.widget("recs", "group"))
         candidates = candidates[labels.to_numpy()[users] == group]
@@ -49,7 +50,8 @@ else:
         candidates = candidates.sort_values(kind="stable")
     user = st.selectbox(
         f"User ({len(candidates):,})", candidates.index.tolist(), key=keys.widget("recs", "user"),
-        format_func=lambda u: f"{ids[u]} — NDCG@{k} {candidates[u]:.3f}")
+        format_func=lambda u: f"{ids[u]} — {glossary.label(f'ndcg@{k}').lower()} "
+                              f"{candidates[u]:.3f}")
     user = None if user is None else int(user)
 
 if user is None:
@@ -57,11 +59,11 @@ if user is None:
 st.session_state[keys.RECS_USER] = user
 
 # ---- profile ------------------------------------------------------------------------------------
-st.subheader(f"User {ids[user]}")
+st.subheader(f"This is user {ids[user]}.")
 profile = data.users.iloc[user].drop(labels=["user_id"]).astype(str)
-cols = st.columns(len(profile) + 3)
-for col, (name, value) in zip(cols, profile.items(), strict=False):
-    col.metric(name.replace("_", " "), value)
+# the profile as one line of text: long values (occupations) never cut off in a card
+st.markdown(" · ".join(f"**{names.attribute(name)}** {value}" for name, value in profile.items()))
+cols = st.columns(3)
 cols[-3].metric("History", f"{int(ds.train.user_counts[user])}", help="Training interactions.")
 cols[-2].metric("Held out", f"{int(ds.test.user_counts[user])}",
                 help="Test interactions: the items a good list should contain.")
@@ -69,30 +71,26 @@ nd = ndcg_before.get(user, np.nan)
 delta = None
 if ndcg_after is not None and user in ndcg_after.index:
     delta = f"{ndcg_after[user] - nd:+.3f} after re-ranking"
-cols[-1].metric(f"NDCG@{k}", "—" if np.isnan(nd) else f"{nd:.3f}", delta=delta,
+cols[-1].metric(glossary.label(f"ndcg@{k}"), "—" if np.isnan(nd) else f"{nd:.3f}", delta=delta,
                 help=glossary.help_text(f"ndcg@{k}"))
 
-left, right = st.columns([2, 3])
-with left:
-    st.markdown("**Recent history**")
+with st.expander("Recent history"):
     past = user_views.history(ds.train, user)
-    st.dataframe(past[[c for c in ("when", "event", "title", "category", "brand_tier", "price")
-                       if c in past.columns]], hide_index=True)
-with right:
-    st.markdown(f"**Top-{k} from {ms.choice.name}** — ✓ marks a held-out item (a hit); *why* "
-                "lists the history items most similar to it (cosine).")
-    top_before = user_views.top_list(data, ds.train, ds.test, before_all, user)
-    main = ["rank", "title", "hit", "why", "score",
-            *[c for c in ("category", "brand_tier", "price_band") if c in top_before.columns]]
-    st.dataframe(top_before[main], hide_index=True,
-                 column_config={"rank": st.column_config.NumberColumn(width="small"),
-                                "hit": st.column_config.CheckboxColumn("hit", width="small"),
-                                "score": st.column_config.NumberColumn(format="%.4f"),
-                                "why": st.column_config.TextColumn(width="large")})
-    widgets.downloads(top_before, f"recommendations_{ids[user]}", key="recs.user")
+    st.table(user_views.shown(past[[c for c in ("when", "event", "title", "category",
+                                                "brand_tier", "price") if c in past.columns]]))
+st.markdown(f"**Top {k} from {ms.choice.title}** — ✓ marks a held-out item (a hit); *why* "
+            "lists the history items most similar to it.")
+top_before = user_views.top_list(data, ds.train, ds.test, before_all, user)
+main = ["rank", "title", "hit", "why",
+        *[c for c in ("category", "brand_tier", "price_band") if c in top_before.columns]]
+if not layout.presenter():
+    main.insert(4, "score")
+# an HTML table: long titles and reasons wrap instead of being cut off
+st.table(user_views.shown(top_before[main]))
+widgets.downloads(top_before, f"recommendations_{ids[user]}", key="recs.user")
 
 # ---- before vs after ----------------------------------------------------------------------------
-st.subheader("Before and after the re-ranking")
+st.subheader("How the re-ranking changes this list.")
 if after_all is None:
     st.info("No re-ranking is switched on. Turn one on in What-if to see how this list changes.",
             icon=":material/info:")
@@ -101,27 +99,29 @@ else:
     top_after = user_views.top_list(data, ds.train, ds.test, after_all, user)
     moved = user_views.compare_lists(top_before, top_after)
     gone = user_views.dropped(top_before, top_after)
-    st.caption(f"Re-ranking: {cur.reranking.label}. {int((moved['moved'] == 'new').sum())} new "
+    st.caption(f"Re-ranking: {cur.reranking.title}. {int((moved['moved'] == 'new').sum())} new "
                f"items, {len(gone)} dropped; highlighted rows moved.")
     show = ["rank", "moved", "title", "category", "hit"] if "category" in moved else ["rank", "moved", "title", "hit"]
     a, b = st.columns(2)
     a.markdown("**Model's list**")
-    a.dataframe(top_before[[c for c in show if c != "moved"]].style.apply(
+    a.table(user_views.shown(top_before[[c for c in show if c != "moved"]]).style.apply(
         lambda r: ["background-color: #ffe3e3" if r["title"] in set(gone["title"]) else ""] * len(r),
-        axis=1), hide_index=True)
+        axis=1))
     b.markdown("**After re-ranking**")
 
     def _colour(row):
         tone = {"new": "#d3f9d8", "=": ""}.get(row["moved"], "#fff3bf")
         return [f"background-color: {tone}" if tone else ""] * len(row)
 
-    b.dataframe(moved[show].style.apply(_colour, axis=1), hide_index=True)
+    b.table(user_views.shown(moved[show]).style.apply(_colour, axis=1))
     st.caption("Green: new in the list · yellow: moved · red: dropped by the re-ranking.")
 
+if layout.presenter():
+    st.stop()
 st.divider()
 st.markdown("**All users' lists**")
 st.download_button(
-    f"Top-{k} lists of all users (CSV)", lambda: before_all.to_frame(data).to_csv(index=False).encode(),
+    f"Top {k} of all users (CSV)", lambda: before_all.to_frame(data).to_csv(index=False).encode(),
     "recommendations.csv", "text/csv", icon=":material/download:", on_click="ignore",
     key="recs.dl.all")
 if after_all is not None:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from fairrec_app import audit_views, findings, keys, layout, services, widgets, workspace
 from fairrec_app.widgets import jsonable
-from fairrec_core import charts, glossary
+from fairrec_core import charts, glossary, names
 
 layout.page("Fairness audit", ":material/balance:",
             "Every metric per user group with 95% bootstrap intervals, gaps with intervals and "
@@ -20,8 +20,10 @@ ds, k = cur.ds, cur.k
 workspace.require_groups(cur.ds)
 use_reranked = True
 if cur.reranking.active:
-    use_reranked = st.toggle(f"Assess the re-ranked lists ({cur.reranking.label})", value=True,
-                             key=keys.widget("audit", "reranked"))
+    use_reranked = st.toggle(f"Assess the re-ranked lists ({cur.reranking.title})", value=True,
+                             key=keys.widget("audit", "reranked"),
+                             help=None if layout.presenter() else
+                             f"Technical setting: {cur.reranking.label}")
 lists, res, label = services.assessed(cur, reranked=use_reranked)
 st.markdown(f"**Assessed:** {label} · {ds.data.name} · {res.n_evaluated:,} users with held-out "
             f"items · top-{k}")
@@ -33,9 +35,10 @@ metrics = list(res.metrics)
 a, b = st.columns(2)
 start = findings.most_unequal(res, f"ndcg@{k}")
 attr = a.selectbox("User groups", attrs, index=attrs.index(start) if start in attrs else 0,
-                   key=keys.widget("audit", "attr"),
+                   key=keys.widget("audit", "attr"), format_func=names.attribute,
                    help="A user attribute, or the intersection of two (e.g. gender & age group). "
-                        "The page opens on the attribute with the largest NDCG gap.")
+                        "The page opens on the attribute with the largest gap in ranking "
+                        "accuracy.")
 metric = b.selectbox("Metric", metrics, index=metrics.index(f"ndcg@{k}"),
                      format_func=glossary.label, key=keys.widget("audit", "metric"),
                      help="Every metric of the audit; hover the cards below for what it measures.")
@@ -43,18 +46,15 @@ st.caption(f"**{glossary.label(metric)}** — {glossary.help_text(metric)}")
 
 # ---- groups and gaps ----------------------------------------------------------------------------
 table = res.group_table(attr, metric)
-gap = res.gap(attr, metric)
+by = names.attribute(attr)
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(charts.bars_with_ci(table, glossary.label(metric),
+    st.plotly_chart(charts.bars_with_ci(table, glossary.label(metric), attribute=by,
                                         overall=res.overall.get(metric)), key="audit.bars")
 with right:
-    st.subheader("Gaps between groups")
+    st.subheader(f"How far apart the {by} groups are.")
     audit_views.gap_cards(res, attr, metric)
-    shown = table.rename(columns={"mean": glossary.label(metric), "ci_lo": "95% low",
-                                  "ci_hi": "95% high"})
-    st.dataframe(shown, hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="%.4f") for c in shown.columns[3:]})
+    audit_views.group_means(table, metric)
 
 audit_views.pairs(res, attr, metric)
 left, right = st.columns(2)
@@ -64,28 +64,23 @@ with right:
     audit_views.reference(res, attr, metric)
 audit_views.adjusted(res, attr, metric)
 
-with st.expander("Every metric's gap for this attribute"):
-    gaps = res.gaps[res.gaps["attribute"] == attr].copy()
-    gaps["metric"] = gaps["metric"].map(glossary.label)
-    gaps["excluded_groups"] = gaps["excluded_groups"].map(lambda d: ", ".join(map(str, d)))
-    st.dataframe(gaps.drop(columns=["attribute"]).style.apply(
-        lambda r: ["background-color: #ffe3e3" if r["flag"] else ""] * len(r), axis=1),
-        hide_index=True)
-    widgets.downloads(res.groups, "groups", key="audit.groups")
-    widgets.downloads(res.gaps, "gaps", key="audit.gaps")
-    widgets.downloads(res.pairwise, "pairwise", key="audit.pairwise")
+if not layout.presenter():
+    audit_views.every_gap(res, attr)
+
 
 # ---- demographic parity -------------------------------------------------------------------------
-st.header("What gets recommended")
+st.header("What each group gets recommended.")
 item_attrs = res.item_attributes
 item_attr = st.selectbox("Item attribute", item_attrs, key=keys.widget("audit", "item_attr"),
+                         format_func=names.attribute,
                          help="Share of each group's recommended slots (left) and of its own "
                               "history (right) per value. A difference larger than in the "
                               "histories means the model amplifies it.")
 parity_attr = attr
 if parity_attr not in set(res.parity["attribute"]):  # parity is assessed per single attribute
     parity_attr = attr.split(" & ")[0]
-    st.caption(f"Demographic parity is assessed for single attributes; showing {parity_attr}.")
+    st.caption(f"Demographic parity is assessed for single attributes; showing "
+               f"{names.attribute(parity_attr)}.")
 rec = res.parity_table(parity_attr, item_attr)
 hist = res.parity_table(parity_attr, item_attr, "history_share")
 if rec.shape[1] > 20:  # many values (brands): the 20 most recommended
@@ -93,9 +88,11 @@ if rec.shape[1] > 20:  # many values (brands): the 20 most recommended
     rec, hist = rec[top], hist[top]
 zmax = float(np.nanmax([np.nanmax(rec.to_numpy()), np.nanmax(hist.to_numpy())]))
 a, b = st.columns(2)
-a.plotly_chart(charts.heatmap(rec, "Recommended", zmax=zmax), key="audit.parity_rec")
-b.plotly_chart(charts.heatmap(hist, "History (what the groups chose)", zmax=zmax),
-               key="audit.parity_hist")
+item_by, parity_by = names.attribute(item_attr), names.attribute(parity_attr)
+a.plotly_chart(charts.heatmap(rec, f"Recommended: {item_by} by {parity_by}", zmax=zmax),
+               key="audit.parity_rec")
+b.plotly_chart(charts.heatmap(hist, f"History (what they chose): {item_by} by {parity_by}",
+                              zmax=zmax), key="audit.parity_hist")
 pg = res.parity_gaps[(res.parity_gaps["attribute"] == parity_attr)
                      & (res.parity_gaps["item_attribute"] == item_attr)]
 if not pg.empty:
@@ -120,7 +117,7 @@ widgets.downloads(res.parity[(res.parity["attribute"] == parity_attr)
                   f"parity_{parity_attr}_{item_attr}", key="audit.parity")
 
 # ---- exposure -----------------------------------------------------------------------------------
-st.header("Which items get seen")
+st.header("Which items get seen, and how often.")
 a, b = st.columns([2, 3])
 with a:
     gini_m, cov_m = f"gini_exposure@{k}", f"coverage@{k}"
@@ -129,7 +126,7 @@ with a:
     c2.metric(glossary.label(cov_m), f"{res.overall[cov_m]:.1%}", help=glossary.help_text(cov_m))
     st.plotly_chart(charts.lorenz({"lists": res.lorenz}), key="audit.lorenz")
 with b:
-    exp_attr = st.selectbox("Item groups", item_attrs,
+    exp_attr = st.selectbox("Item groups", item_attrs, format_func=names.attribute,
                             index=item_attrs.index("brand_tier") if "brand_tier" in item_attrs
                             else item_attrs.index("popularity_band") if "popularity_band" in item_attrs
                             else 0, key=keys.widget("audit", "exp_attr"))
@@ -139,17 +136,18 @@ with b:
     st.plotly_chart(charts.grouped_bars(
         exp, "value", {"catalogue_share": "share of catalogue", "relevant_share":
                        "share of held-out items", "exposure_share": "share of exposure"},
-        f"Exposure by {exp_attr} (position-discounted)", percent=True), key="audit.exposure")
+        f"Exposure by {names.attribute(exp_attr)} (position-discounted)", percent=True),
+        key="audit.exposure")
     widgets.downloads(res.exposure, "exposure", key="audit.exposure")
 
 # ---- popularity and calibration -----------------------------------------------------------------
-st.header("Popularity bias and calibration")
+st.header("Are some groups pushed toward popular items?")
 pop = res.popularity[res.popularity["attribute"] == attr]
 a, b = st.columns(2)
 with a:
     st.plotly_chart(charts.grouped_bars(
         pop, "group", {"profile_popularity": "history", "recommended_popularity": "recommended"},
-        "Average item popularity: history vs recommended"), key="audit.popularity")
+        f"Average item popularity by {by}: history vs recommended"), key="audit.popularity")
     st.caption("ΔGAP (Abdollahpouri et al. 2019): relative rise in average popularity from a "
                "group's histories to its recommendations. Closer to 0 is better; a larger value "
                "means the group is pushed toward popular items more. " + ", ".join(
@@ -157,11 +155,12 @@ with a:
 with b:
     cal = f"calibration_kl@{k}"
     st.plotly_chart(charts.bars_with_ci(res.group_table(attr, cal), glossary.label(cal),
-                                        overall=res.overall.get(cal)), key="audit.calibration")
+                                        overall=res.overall.get(cal), attribute=by),
+                    key="audit.calibration")
     st.caption(glossary.help_text(cal))
 
 # ---- per user -----------------------------------------------------------------------------------
-st.header("Per-user distributions")
+st.header("How much users within each group differ.")
 name = metric.partition("@")[0]
 parts = attr.split(" & ")
 users = res.users
@@ -169,11 +168,13 @@ group = users[parts].astype(str).agg(" & ".join, axis=1) if len(parts) > 1 else 
 dist = pd.DataFrame({"group": group, "value": users[name]}).dropna()
 order = list(table["group"])
 dist["group"] = pd.Categorical(dist["group"], categories=order, ordered=True)
-st.plotly_chart(charts.distributions(dist.sort_values("group"), glossary.label(metric)),
-                key="audit.dist")
+st.plotly_chart(charts.distributions(dist.sort_values("group"), glossary.label(metric),
+                                     attribute=by), key="audit.dist")
 st.caption("Box: middle half of the users; line: median; dashed: mean. Many users at 0 means "
            "their list found none of their held-out items.")
 
+if layout.presenter():
+    st.stop()
 st.divider()
 st.markdown("**Downloads**")
 c1, c2, c3, c4 = st.columns([1, 1, 1, 3])

@@ -5,11 +5,20 @@ import streamlit as st
 
 from fairrec_app import compare, keys, layout, services, widgets, workspace
 from fairrec_app.settings import DEFAULT_CANDIDATES, Reranking
-from fairrec_core import charts, glossary
+from fairrec_core import charts, glossary, names
 from fairrec_core.reranking import RERANKERS
 
 #: Overall figures shown as cards (the rest are in the table).
 CARDS = ("ndcg", "recall", "calibration_kl", "ild", "aplt", "coverage", "gini_exposure")
+#: Row height of the per-group table, in pixels (its height is computed from it).
+ROW = 35
+
+
+def headline(reranking: Reranking, applied: bool) -> str:
+    """The overall section's headline, a sentence with the re-ranking's human name."""
+    if not applied:
+        return "No re-ranking is switched on: these are the model's own lists."
+    return f"Overall, this is what “{reranking.title}” changes."
 
 layout.page("What-if", ":material/tune:",
             f"What would it cost to make this fairer? Re-rankers re-order each user's top "
@@ -45,10 +54,12 @@ def what_if() -> None:
         if after_lists is not None:
             after = ctx.summarize(after_lists)
 
-    st.markdown(f"#### Overall — re-ranking: {reranking.label}")
-    # the setting these metrics were computed for (the widgets' values of this very run)
-    st.caption(f"Computed for: {reranking.label if after_lists is not None else 'no re-ranking'}"
-               f" · k = {k}")
+    st.markdown(f"#### {headline(reranking, after_lists is not None)}")
+    # the setting these metrics were computed for (the widgets' values of this very run); the
+    # technical setting only in the tooltip
+    st.caption(f"Computed for: {reranking.title if after_lists is not None else 'no re-ranking'}"
+               f" · top {k} of each list · before → after in the small figures",
+               help=None if layout.presenter() else f"Technical setting: {reranking.label}")
     cards = st.columns(4) + st.columns(4)
     for col, name in zip(cards, CARDS, strict=False):
         metric = f"{name}@{k}"
@@ -59,23 +70,28 @@ def what_if() -> None:
                    delta_color="normal" if info.higher_is_better else "inverse",
                    help=glossary.help_text(metric))
 
-    st.markdown("#### Per group")
     attrs = before.attributes
+    attr = st.session_state.get(keys.widget("whatif", "attr"), attrs[0])
+    st.markdown(f"#### How each {names.attribute(attr if attr in attrs else attrs[0])} group "
+                "is served, before → after.")
     attr = st.selectbox("Groups", attrs, key=keys.widget("whatif", "attr"),
+                        format_func=names.attribute,
                         help="A user attribute, or the intersection of two.")
     long = compare.before_after(before, after, attr)
     text, colour = compare.wide(long)
-    st.dataframe(text.style.apply(lambda _: colour, axis=None), height=36 * (len(text) + 1) + 24)
+    # exactly as tall as its rows: no empty row below the last metric
+    st.dataframe(text.style.apply(lambda _: colour, axis=None), row_height=ROW,
+                 height=ROW * (len(text) + 1) + 3)
     st.caption("Cells read before → after. Green: the change goes the good way for that metric "
                "(for gap: smaller; for ratio: closer to 1); red: the bad way. "
                "Hover a metric in the cards above for what it measures.")
     widgets.downloads(long, f"whatif_{attr}", key="whatif.groups")
 
-    st.markdown("#### Trade-off")
-    names = [s.name for s in reranking.steps]
+    st.markdown("#### Trade-off: what each strength costs in accuracy.")
+    steps = [s.name for s in reranking.steps]
     on = [s.name for s in reranking.steps if s.enabled]
-    name = st.selectbox("Re-ranker to sweep", names, index=names.index(on[0]) if on else 0,
-                        key=keys.widget("whatif", "sweep"))
+    name = st.selectbox("Re-ranker to sweep", steps, index=steps.index(on[0]) if on else 0,
+                        format_func=names.reranker, key=keys.widget("whatif", "sweep"))
     step = next(s for s in reranking.steps if s.name == name)
     cls = RERANKERS[name]
     strength = cls.PARAMS[cls.STRENGTH]
@@ -89,16 +105,23 @@ def what_if() -> None:
         accuracy = f"ndcg@{k}"
         current = _current_point(after, after_lists, step, target)
         a, b = st.columns([3, 2])
+        word = names.parameter(strength.name)
+        shown = curve.rename(columns={strength.key: word, accuracy: glossary.label(accuracy),
+                                      target: glossary.label(target), "pareto": "best trade-off"})
         a.plotly_chart(charts.tradeoff(
-            curve, x=accuracy, y=target, x_label=glossary.label(accuracy),
-            y_label=glossary.label(target), strength=strength.key, current=current),
-            key="whatif.tradeoff")
-        b.markdown(f"**{name}** alone, {strength.key} from {strength.low:g} (the model's "
-                   f"ranking) to {strength.high:g}; the star is the current setting of the whole "
-                   f"re-ranking. **{glossary.label(target)}**: {glossary.help_text(target)}")
-        show = [c for c in (strength.key, accuracy, target, "pareto") if c in curve.columns]
-        b.dataframe(curve[show], hide_index=True)
-        widgets.downloads(curve, f"tradeoff_{name}", key="whatif.curve")
+            shown, x=glossary.label(accuracy), y=glossary.label(target),
+            x_label=glossary.label(accuracy), y_label=glossary.label(target), strength=word,
+            current=current), key="whatif.tradeoff")
+        b.markdown(f"**{names.reranker(name)}** alone, {word} from {strength.low:g} (the "
+                   f"model's ranking) to {strength.high:g}; the star is the current setting of "
+                   f"the whole re-ranking. **{glossary.label(target)}**: "
+                   f"{glossary.info(target).help(k).split(' Technical name:')[0]}",
+                   help=None if layout.presenter() else glossary.help_text(target))
+        if not layout.presenter():
+            cols = [c for c in (word, glossary.label(accuracy), glossary.label(target),
+                                "best trade-off") if c in shown.columns]
+            b.dataframe(shown[cols], hide_index=True)
+            widgets.downloads(curve, f"tradeoff_{name}", key="whatif.curve")
 
 
 def _current_point(after, after_lists, step, target):

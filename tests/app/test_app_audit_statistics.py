@@ -14,9 +14,13 @@ import pytest
 
 from fairrec_app import keys
 from fairrec_app.services import audit_groups
+from fairrec_core import glossary
 from fairrec_core.audit import AuditContext
 from fairrec_core.models import EASE, top_n
 from tests.app.conftest import assert_ok, open_page
+
+#: The plain label of ranking accuracy (NDCG@10) on cards, headlines and chart titles.
+ACC = glossary.label("ndcg@10")
 
 AUDIT = "pages/4_Fairness_audit.py"
 
@@ -69,7 +73,7 @@ def _frame(at, column: str) -> pd.DataFrame:
 
 
 def test_home_finding_shows_simultaneous_interval_pair_p_and_adjusted_gap(home, res):
-    texts = [m.value for m in home.markdown if m.value.startswith("NDCG@10:")]
+    texts = [m.value for m in home.markdown if m.value.startswith(f"{ACC}:")]
     captions = [c.value for c in home.caption]
     assert len(texts) == 3
     for attr in ("gender", "age_group", "region"):
@@ -79,7 +83,7 @@ def test_home_finding_shows_simultaneous_interval_pair_p_and_adjusted_gap(home, 
         means = res.group_table(attr, "ndcg@10").set_index("group")["mean"]
         p = gap["p_value_pair"]
         p_shown = "p < 0.001" if p < 0.0011 else f"p = {p:.3f}"
-        assert text == (f"NDCG@10: {lo} {means[lo]:.3f} vs {hi} {means[hi]:.3f}, gap "
+        assert text == (f"{ACC}: {lo} {means[lo]:.3f} vs {hi} {means[hi]:.3f}, gap "
                         f"{_minus(means[hi] - means[lo])} [{_minus(gap['ci_lo'])}, "
                         f"{_minus(gap['ci_hi'])}], {p_shown}")
         # the interval is the simultaneous one: difference ± critical value × se, and it agrees
@@ -149,7 +153,7 @@ def test_audit_reference_chart_bars_are_the_ratios_with_the_four_fifths_band(aud
     ref = res.reference[(res.reference["attribute"] == attr)
                         & (res.reference["metric"] == "ndcg@10")]
     name = ref["reference"].iloc[0]
-    spec = _chart(audit_page, f"NDCG@10 compared with {name}")
+    spec = _chart(audit_page, f"{ACC} compared with {name}")
     [bars] = spec["data"]
     assert list(bars["y"]) == list(ref["group"].astype(str))
     means = res.group_table(attr, "ndcg@10").set_index("group")["mean"]
@@ -186,6 +190,6 @@ def test_audit_page_gender_leaves_u_out_and_says_why(res):
     assert list(shown["pair"]) == ["F − M"]
     assert any(c.value.startswith("Left out of the gap: U (a label such as 'unspecified'")
                for c in at.caption)
-    ref = _chart(at, "NDCG@10 compared with M")["data"][0]
+    ref = _chart(at, f"{ACC} compared with M")["data"][0]
     # U is drawn (grey: shown but not compared)
     assert ref["marker"]["color"][list(ref["y"]).index("U")] == "#ced4da"

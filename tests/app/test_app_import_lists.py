@@ -44,7 +44,7 @@ def test_imported_lists_become_the_assessed_lists():
     # the Recommendations page now shows the imported list of the first user
     at.switch_page("pages/3_Recommendations.py").run()
     assert_ok(at)
-    shown = next(df.value for df in at.dataframe if "why" in df.value.columns)
+    shown = next(t.value for t in at.table if "why" in t.value.columns)
     user_id = at.session_state[keys.RECS_USER]
     row = int(np.flatnonzero(lists.users == user_id)[0])
     data = load_dataset("demo")

@@ -18,9 +18,11 @@ def test_before_and_after_reranking_side_by_side(demo_split):
     at = open_page("pages/3_Recommendations.py", state={keys.WHATIF_CHAIN: chain})
     assert_ok(at)
     user = at.session_state[keys.RECS_USER]
-    tables = [df.value for df in at.dataframe if "moved" in df.value.columns]
+    # shown as HTML tables (long titles wrap, never cut off), ranked by their index
+    tables = [t.value for t in at.table if "moved" in t.value.columns]
     assert len(tables) == 1
     after = tables[0]
+    assert list(after.index) == list(range(1, len(after) + 1))
     # the core, independently: EASE candidates, calibrated re-ranking at lambda 0.9
     users = np.flatnonzero(demo_split.test.user_counts > 0)
     cands = top_n(EASE().fit(demo_split.train), users, 100)
@@ -29,7 +31,7 @@ def test_before_and_after_reranking_side_by_side(demo_split):
     titles = demo_split.train.items["title"].to_numpy()
     assert list(after["title"]) == list(titles[lists.items[row]])
     before = list(cands.items[row, :10])
-    for item, rank, moved in zip(lists.items[row], after["rank"], after["moved"], strict=True):
+    for item, rank, moved in zip(lists.items[row], after.index, after["moved"], strict=True):
         if item not in before:
             assert moved == "new"
         else:
