@@ -67,7 +67,7 @@ elif ms is None:
     st.warning(f"No model is in use: {active.title} could not be trained or loaded. Pick another "
                "model below.", icon=":material/warning:")
 else:
-    a, b, c = st.columns(3)
+    a, b, c = st.columns([3, 1, 1])  # room for the longest model name at 1440 px
     a.metric("Model", ms.choice.title, help=ms.choice.label)
     b.metric("Trained in" if ms.choice.path is None else "Loaded in", f"{ms.trained.seconds:.1f} s",
              help=f"on {services.threads() or available_cpus()} CPU threads")
