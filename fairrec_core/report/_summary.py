@@ -6,23 +6,18 @@ from __future__ import annotations
 
 from fairrec_core import glossary, names
 from fairrec_core.report._html import esc
+from fairrec_core.scorecard import LABELS, OVERALL
 from fairrec_core.wording import EXCLUDED_REASONS
 
 #: Verdict -> (background, text) of its badge.
 BADGE = {"green": ("#d3f9d8", "#2b8a3e"), "amber": ("#fff3bf", "#a86200"),
          "red": ("#ffe3e3", "#c92a2a"), "grey": ("#f1f3f5", "#495057")}
-WORD = {"green": "green: no clear gap", "amber": "amber: watch", "red": "red: act",
-        "grey": "grey: not assessed"}
-OVERALL = {"green": "No attribute has a gap that matters under the policy.",
-           "amber": "Some gaps need watching or more data; none is clearly over the policy.",
-           "red": "At least one group is served clearly worse than the policy allows.",
-           "grey": "Nothing could be assessed: too few groups large enough to compare."}
 
 
 def badge(verdict: str) -> str:
     bg, fg = BADGE[verdict]
     return (f'<span class="badge" style="background:{bg};color:{fg}">'
-            f"{esc(WORD[verdict])}</span>")
+            f"{verdict}: {esc(LABELS[verdict].lower())}</span>")
 
 
 def left_out(excluded: dict) -> str:

@@ -26,7 +26,16 @@ from fairrec_core.scorecard._policy import (
     policy_toml,
 )
 from fairrec_core.scorecard._scorecard import Card, Change, Scorecard, scorecard
-from fairrec_core.scorecard._verdict import COLOURS, STEPS, Check, check, sentence, worst_ratio
+from fairrec_core.scorecard._verdict import (
+    COLOURS,
+    LABELS,
+    OVERALL,
+    STEPS,
+    Check,
+    check,
+    sentence,
+    worst_ratio,
+)
 
 __all__ = [
     "BASELINE_ROOT",
@@ -35,6 +44,8 @@ __all__ = [
     "DEFAULT_METRIC",
     "DEFAULT_MIN_RATIO",
     "DEFAULT_SIGNIFICANCE",
+    "LABELS",
+    "OVERALL",
     "STEPS",
     "Card",
     "Change",

@@ -29,7 +29,8 @@ ACTIVITY_SHARE = 0.5
 STEPS = {
     "red_activity": "Most of the gap goes with how many items users have rated: look at "
                     "cold-start users first.",
-    "red": "Try the parity or user-gap re-ranker on the What-if page.",
+    "red": "Close it: let fairrec search the re-rankers for a setting that meets the policy at "
+           "the least cost in accuracy (Close a gap page), or try them on the What-if page.",
     "amber_inconclusive": "Collect more data or widen the groups.",
     "amber_within": "Keep watching it: the gap is real but within the policy; re-check after "
                     "the next model change.",
@@ -39,6 +40,14 @@ STEPS = {
     "green": "No action needed; re-check with the next audit.",
     "grey": "Nothing to compare: fewer than two groups are large enough.",
 }
+
+#: Each verdict in a few words (badges in the app and the report).
+LABELS = {"green": "No clear gap", "amber": "Watch", "red": "Act", "grey": "Not assessed"}
+#: The verdict over all attributes in one sentence.
+OVERALL = {"green": "No group is served worse than the policy allows.",
+           "amber": "Some gaps need watching or more data; none is clearly over the policy.",
+           "red": "At least one group is served clearly worse than the policy allows.",
+           "grey": "Nothing could be assessed: too few groups large enough to compare."}
 
 
 def _f(x) -> float:
