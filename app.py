@@ -4,8 +4,9 @@ each page bootstraps the session itself, so a page opened by its URL works on a 
 import streamlit as st
 
 from fairrec_app import findings, layout, services, workspace
+from fairrec_app import scorecard_views as scorecard
 from fairrec_app.layout import TAGLINE
-from fairrec_core import charts, glossary
+from fairrec_core import charts, glossary, names
 
 layout.page("fairrec", ":material/balance:", "Fairness audits for recommender systems")
 st.markdown(TAGLINE)
@@ -16,6 +17,7 @@ workspace.require_groups(cur.ds)
 lists, res, label = services.assessed(cur)
 st.markdown(f"**Assessing** {label} on **{ds.data.name}** ({ds.data.n_users:,} users, "
             f"{ds.data.n_items:,} items) — {ds.split_label}.")
+scorecard.strip(res, ds.data.name)
 
 st.header("Headline findings")
 metric = f"ndcg@{k}"
@@ -29,31 +31,23 @@ cols = st.columns(max(1, len(singles)))
 for col, attr in zip(cols, singles, strict=False):
     finding = findings.headline(res, attr, metric)
     with col.container(border=True):
-        st.markdown(f"##### {attr.replace('_', ' ')}")
+        st.markdown(f"##### {names.attribute(attr).capitalize()}")
         if finding is None:
             left_out = findings.excluded_note(res.gap(attr, metric), res.min_group_size)
             st.caption(" ".join(["Fewer than two groups large enough to compare.",
                                  left_out or ""]))
             continue
         st.markdown(finding.text)
-        if finding.flagged:
-            st.markdown(":red-badge[:material/warning: below four-fifths]")
-        elif finding.significant:
-            st.markdown(":orange-badge[:material/info: significant gap]")
-        else:
-            st.markdown(":green-badge[:material/check: no clear gap]")
-        for note in finding.notes:
-            st.caption(note)
-        worst = res.gaps[(res.gaps["attribute"] == attr) & res.gaps["flag"]]
-        if len(worst):
-            names = ", ".join(glossary.label(m) for m in worst["metric"][:4])
-            st.caption(f"Four-fifths rule broken for: {names}.")
+        if not layout.presenter():
+            for note in finding.notes:
+                st.caption(note)
 
 if singles:
     first = findings.most_unequal(res, metric) or singles[0]
     a, b = st.columns([3, 2])
     a.plotly_chart(charts.bars_with_ci(res.group_table(first, metric), glossary.label(metric),
-                                       overall=res.overall.get(metric)), key="home.bars")
+                                       overall=res.overall.get(metric),
+                                       attribute=names.attribute(first)), key="home.bars")
     with b:
         st.markdown("##### What gets recommended, and what gets seen")
         item_attr = "category" if "category" in res.item_attributes else res.item_attributes[0]
@@ -72,14 +66,16 @@ if singles:
 
 st.header("Explore")
 pages = (
+    ("Scorecard", "One verdict per group of users against your team's thresholds."),
     ("Data", "Choose the demo shop, MovieLens or your own CSVs; see who is in the data."),
     ("Models", "Train and compare recommenders, save them, or upload lists from your own system."),
     ("Recommendations", "One user at a time: history, top-k, why, and the effect of re-ranking."),
     ("Fairness audit", "Every metric per group with intervals, gaps, parity, exposure."),
     ("What-if", "Switch on re-rankers that mitigate a gap and see what each setting costs."),
+    ("Close a gap", "Set a target for a gap; fairrec finds the re-ranking that reaches it."),
 )
-cols = st.columns(len(pages))
-for col, (page, text) in zip(cols, pages, strict=True):
+cols = st.columns(4) + st.columns(4)
+for col, (page, text) in zip(cols, pages, strict=False):
     with col.container(border=True):
         layout.link(page)
         st.caption(text)

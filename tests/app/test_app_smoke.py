@@ -8,10 +8,12 @@ import re
 import numpy as np
 import pytest
 
-from fairrec_app import keys
+from fairrec_app import keys, scorecard_views
 from fairrec_app.layout import PAGES
+from fairrec_core import glossary, names
 from fairrec_core.audit import AuditContext
 from fairrec_core.models import EASE, top_n
+from fairrec_core.scorecard import OVERALL, scorecard
 from tests.app.conftest import assert_ok, open_page
 
 
@@ -29,17 +31,52 @@ def _cards(at):
 
 def check_home(at, core):
     _, _, _, summary = core
-    texts = [m.value for m in at.markdown if m.value.startswith("NDCG@10:")]
+    label = glossary.label("ndcg@10")
+    texts = [m.value for m in at.markdown if m.value.startswith(f"{label}:")]
     assert len(texts) == 3  # gender, age group, region
     region = next(t for t in texts if "Islands" in t)
     means = summary.group_table("region", "ndcg@10").set_index("group")["mean"]
-    m = re.match(r"NDCG@10: (\S+) ([\d.]+) vs (\S+) ([\d.]+), gap ([\d.]+) \[([−\d.]+), "
-                 r"([−\d.]+)\], p", region)
+    m = re.match(rf"{re.escape(label)}: (\S+) ([\d.]+) vs (\S+) ([\d.]+), gap ([\d.]+) "
+                 r"\[([−\d.]+), ([−\d.]+)\], p", region)
     lo, lo_v, hi, hi_v, gap, ci_lo, ci_hi = m.groups()
     assert (lo, hi) == (means.idxmin(), means.idxmax())
     assert (lo_v, hi_v) == (f"{means.min():.3f}", f"{means.max():.3f}")
     assert gap == f"{means.max() - means.min():.3f}"
     assert float(ci_lo.replace("−", "-")) <= float(gap) <= float(ci_hi)
+    # the verdict strip: the Scorecard page's verdicts, one per attribute, in plain names
+    card = _scorecard(at)
+    strip = [m.value for m in at.main.markdown if m.value.startswith(":") and "**" in m.value]
+    assert strip == [f"{scorecard_views.badge(c.verdict)} **{names.attribute(c.attribute)}**"
+                     for c in card.cards]
+
+
+def _scorecard(at):
+    """The core's scorecard of the audit the page showed, under the page's policy."""
+    metrics = at.session_state[scorecard_views.METRICS][1]
+    policy, _ = scorecard_views.fitted(scorecard_views.file_policy()[0], metrics)
+    return scorecard(metrics, policy)
+
+
+def check_scorecard(at, core):
+    summary = core[3]
+    metrics = at.session_state[scorecard_views.METRICS][1]
+    for attr in ("gender", "age_group", "region"):  # the audit is of the model's own top 10
+        means = summary.group_table(attr, "ndcg@10").set_index("group")["mean"]
+        for group, mean in means.items():
+            assert metrics["groups"][attr][str(group)]["ndcg@10"] == pytest.approx(mean)
+    card = _scorecard(at)
+    md = [m.value for m in at.main.markdown]
+    for c in card.cards:
+        i = md.index(f"#### {names.attribute(c.attribute).capitalize()}")
+        assert md[i + 1:i + 3] == [scorecard_views.badge(c.verdict),
+                                   f"**{c.headline.sentence}**"]
+
+
+def check_close_gap(at, core):
+    summary = core[3]
+    gap = summary.gap("gender", "ndcg@10")["difference"]
+    target = next(n for n in at.number_input if n.label.startswith("Largest gap"))
+    assert target.value == pytest.approx(round(gap / 2, 4))  # default: half the model's gap
 
 
 def check_data(at, core):
@@ -52,21 +89,21 @@ def check_data(at, core):
 
 def check_models(at, core):
     cards = _cards(at)
-    assert (cards["Model"], cards["Candidates per user"]) == ("ease", "100")
+    assert (cards["Model"], cards["Candidates per user"]) == (names.model("ease"), "100")
     overall = next(df.value for df in at.dataframe if "ndcg@10" in df.value.columns)
-    assert overall.loc["ease(l2=400.0)", "ndcg@10"] == pytest.approx(core[3].overall["ndcg@10"])
+    assert overall.loc[names.model("ease"), "ndcg@10"] == pytest.approx(core[3].overall["ndcg@10"])
 
 
 def check_recommendations(at, core):
     split, candidates, _, _ = core
     user = at.session_state[keys.RECS_USER]
-    shown = next(df.value for df in at.dataframe if "why" in df.value.columns)
+    shown = next(t.value for t in at.table if "why" in t.value.columns)
     row = int(np.flatnonzero(candidates.users == user)[0])
     titles = split.train.items["title"].to_numpy()
     assert list(shown["title"]) == list(titles[candidates.items[row, :10]])
     held_out = set(split.test.interactions.query("user == @user")["item"])
     expected_hits = [int(i) in held_out for i in candidates.items[row, :10]]
-    assert list(shown["hit"]) == expected_hits
+    assert list(shown["hit"]) == ["✓" if h else "" for h in expected_hits]
 
 
 def check_audit(at, core):
@@ -85,17 +122,20 @@ def check_audit(at, core):
 
 def check_whatif(at, core):
     summary = core[3]
-    assert _cards(at)["NDCG@10"] == f"{summary.overall['ndcg@10']:.3f}"
+    label = glossary.label("ndcg@10")
+    assert _cards(at)[label] == f"{summary.overall['ndcg@10']:.3f}"
     assert len(at.toggle) >= 6  # one switch per re-ranker
 
 
 CHECKS = {
     "app.py": check_home,
+    "pages/0_Scorecard.py": check_scorecard,
     "pages/1_Data.py": check_data,
     "pages/2_Models.py": check_models,
     "pages/3_Recommendations.py": check_recommendations,
     "pages/4_Fairness_audit.py": check_audit,
     "pages/5_What-if.py": check_whatif,
+    "pages/6_Close_a_gap.py": check_close_gap,
 }
 
 
@@ -107,7 +147,8 @@ def test_every_page_is_checked():
 def test_page_runs_and_shows_core_numbers(path, core):
     at = open_page(None if path == "app.py" else path)
     assert_ok(at)
-    assert not at.error, [e.value for e in at.error]
+    # no error box, but for the scorecard's overall verdict when it is red
+    assert not [e.value for e in at.error if not e.value.startswith(OVERALL["red"])]
     label = next(lab for p, lab, _ in PAGES if p == path)
     assert at.title[0].value == ("fairrec" if path == "app.py" else label)
     CHECKS[path](at, core)
@@ -120,7 +161,8 @@ def test_two_sessions_are_independent():
     b.run()
     assert [s.name for s in a.session_state[keys.WHATIF_CHAIN].active] == ["mmr"]
     assert b.session_state[keys.WHATIF_CHAIN].active == ()
-    assert _cards(a)["NDCG@10"] != _cards(b)["NDCG@10"]
+    label = glossary.label("ndcg@10")
+    assert _cards(a)[label] != _cards(b)[label]
 
 
 @pytest.mark.parametrize("path", list(CHECKS))
@@ -134,6 +176,7 @@ def test_pages_on_data_without_user_attributes(path):
     source = DataSource.csv_files(CsvUpload("interactions.csv", raw))
     at = open_page(None if path == "app.py" else path, state={keys.DATA_SOURCE: source})
     assert_ok(at)
-    if path in ("app.py", "pages/4_Fairness_audit.py", "pages/5_What-if.py"):
+    if path in ("app.py", "pages/0_Scorecard.py", "pages/4_Fairness_audit.py",
+                "pages/5_What-if.py", "pages/6_Close_a_gap.py"):
         [warning] = [w.value for w in at.warning]
         assert "no user attributes" in warning
