@@ -150,7 +150,7 @@ def setting_line(row: pd.Series, by_ratio: bool) -> str:
     if by_ratio:
         figure = f"ratio {row['ratio']:.2f}"
     else:
-        figure = f"gap {row['gap']:.3f} [{row['ci_lo']:.3f}, {row['ci_hi']:.3f}]"
+        figure = f"gap {row['gap']:.4f} [{row['ci_lo']:.3f}, {row['ci_hi']:.3f}]"
     return f"{row['title']}: {figure}, {_cost(row['cost_share'])}"
 
 
@@ -182,7 +182,7 @@ def shortlist(result: GapSearch) -> None:
     for i, row in result.shortlist.reset_index(drop=True).iterrows():
         with st.container(border=True):
             text, button = st.columns([5, 1], vertical_alignment="center")
-            mark = "✅ " if row["meets"] else ""
+            mark = ":green[:material/check_circle:] " if row["meets"] else ""
             text.markdown(f"{mark}{setting_line(row, t.by_ratio)}")
             button.button("Apply", key=keys.widget("closegap", "apply", str(i)),
                           on_click=apply, args=(row,), type="primary" if i == 0 else "secondary",
@@ -222,13 +222,13 @@ def applied_gap(cur, request: Request) -> None:
     st.caption(f"Lists: {label}. Figures from the full audit, as on the audit page.")
     word = "Ratio" if t.by_ratio else "Gap"
     c1, c2 = st.columns([1, 3])
-    c1.metric(f"{word} now", f"{value:.3f}",
+    c1.metric(f"{word} now", f"{value:.4f}",
               help=f"95% simultaneous interval [{row['ci_lo']:.3f}, {row['ci_hi']:.3f}]")
     interval = f" [{row['ci_lo']:.3f}, {row['ci_hi']:.3f}]" if not t.by_ratio else ""
     goal = t.min_ratio if t.by_ratio else t.max_gap
     if ok:
-        c2.success(f"The target is met: the {word.lower()} is {value:.3f}{interval} "
-                   f"({'≥' if t.by_ratio else '≤'} {goal:.3f}).", icon=":material/check_circle:")
+        c2.success(f"The target is met: the {word.lower()} is {value:.4f}{interval} "
+                   f"({'≥' if t.by_ratio else '≤'} {goal:g}).", icon=":material/check_circle:")
     else:
-        c2.warning(f"The target is not met: the {word.lower()} is {value:.3f}{interval}, the "
-                   f"target {goal:.3f}.", icon=":material/warning:")
+        c2.warning(f"The target is not met: the {word.lower()} is {value:.4f}{interval}, the "
+                   f"target {goal:g}.", icon=":material/warning:")

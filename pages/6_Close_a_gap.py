@@ -28,7 +28,7 @@ with layout.error_box("Close a gap"):
 if result is None:
     st.stop()
 
-st.markdown(f"### {result.sentence()}")
+st.markdown(f"#### {result.sentence()}")
 st.plotly_chart(views.pareto_chart(result), width="stretch")
 views.shortlist(result)
 views.every_setting(result)

@@ -92,10 +92,10 @@ class GapSearch:
         if self.met:
             best = self.chosen
             return (f"{best['title']} meets the target ({want}) at the least accuracy cost: "
-                    f"gap {best['gap']:.3f}, accuracy {_pct(-best['cost_share'])}.")
+                    f"gap {best['gap']:.4f}, accuracy {_pct(-best['cost_share'])}.")
         near = self.closest
         return (f"No setting meets the target ({want}). The closest is {near['title']}: gap "
-                f"{near['gap']:.3f} (the model's: {self.model['gap']:.3f}), accuracy "
+                f"{near['gap']:.4f} (the model's: {self.model['gap']:.4f}), accuracy "
                 f"{_pct(-near['cost_share'])}.")
 
     def to_dict(self) -> dict:

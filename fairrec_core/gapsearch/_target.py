@@ -63,7 +63,7 @@ class GapTarget:
         return f"{self.attribute} {self.metric} gap <= {self.max_gap:g}"
 
     def sentence(self, k: int) -> str:
-        """In words: "the gap in ranking accuracy between gender groups at most 0.020"."""
+        """In words: "the gap in ranking accuracy between gender groups at most 0.02"."""
         from fairrec_core import glossary, names
 
         what = glossary.label(self.column(k)).lower()
@@ -71,4 +71,4 @@ class GapTarget:
         if self.by_ratio:
             return (f"the worst-served {groups} group gets at least {self.min_ratio:.0%} of the "
                     f"best-served group's {what}")
-        return f"the gap in {what} between {groups} groups at most {self.max_gap:.3f}"
+        return f"the gap in {what} between {groups} groups at most {self.max_gap:.4g}"
