@@ -58,6 +58,11 @@ def request_form(before, k: int) -> Request | None:
                        help="A largest gap (best- minus worst-served group) or a smallest ratio "
                             "(worst- over best-served group).")
     now = float(row["difference"]) if kind == GAP else float(row["ratio"])
+    if not math.isfinite(now):
+        st.warning(f"The {names.attribute(attribute)} groups cannot be compared: fewer than two "
+                   "of them have enough users with a value. Pick other groups.",
+                   icon=":material/group_off:")
+        return None
     default = (now / 2) if kind == GAP else min(1.0, (1 + now) / 2)
     default = 0.0 if not math.isfinite(default) else round(default, 4)
     value = st.number_input(
@@ -72,8 +77,9 @@ def request_form(before, k: int) -> Request | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def search(model_key: str, k: int, request: Request, _ctx, _candidates) -> GapSearch:
-    """The search (cached by model, k and request), with a progress bar while it runs."""
+def search(split_key: str, model_key: str, k: int, request: Request, _ctx,
+           _candidates) -> GapSearch:
+    """The search (cached by split, model, k and request), with a progress bar while it runs."""
     slot = st.empty()  # created here, so that a cache hit replays it (and its removal)
 
     def progress(fraction: float, text: str) -> None:
@@ -168,8 +174,16 @@ def _params(row: pd.Series) -> dict:
     return json.loads(row["params"])
 
 
-def shortlist(result: GapSearch) -> None:
-    """The best few settings in words, each with an Apply button."""
+def _in_use(row: pd.Series, reranking) -> bool:
+    """True when the session's re-ranking is exactly this setting."""
+    active = reranking.active
+    return (len(active) == 1 and active[0].name == row["reranker"]
+            and active[0].params == _params(row))
+
+
+def shortlist(result: GapSearch, reranking) -> None:
+    """The best few settings in words, each with an Apply button ("In use" for the session's
+    current re-ranking)."""
     t = result.target
     met = result.met
     heading = ("The settings that meet the target at the least accuracy cost" if met else
@@ -183,10 +197,23 @@ def shortlist(result: GapSearch) -> None:
         with st.container(border=True):
             text, button = st.columns([5, 1], vertical_alignment="center")
             mark = ":green[:material/check_circle:] " if row["meets"] else ""
-            text.markdown(f"{mark}{setting_line(row, t.by_ratio)}")
-            button.button("Apply", key=keys.widget("closegap", "apply", str(i)),
+            text.markdown(f"{mark}{setting_line(_plain(row), t.by_ratio)}")
+            used = _in_use(row, reranking)
+            button.button("In use" if used else "Apply", disabled=used,
+                          key=keys.widget("closegap", "apply", str(i)),
                           on_click=apply, args=(row,), type="primary" if i == 0 else "secondary",
                           help=None if layout.presenter() else f"Technical: {row['setting']}")
+
+
+def _plain(row: pd.Series) -> pd.Series:
+    """In presenter mode the setting is named by what it does and its strength only."""
+    if not layout.presenter() or not row["reranker"]:
+        return row
+    from fairrec_core.reranking import RERANKERS
+
+    strength = RERANKERS[row["reranker"]].STRENGTH
+    short = names.reranker_setting(row["reranker"], {strength: _params(row)[strength]}, strength)
+    return pd.concat([row.drop("title"), pd.Series({"title": short})])
 
 
 def every_setting(result: GapSearch) -> None:

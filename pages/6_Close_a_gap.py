@@ -24,12 +24,13 @@ if request is None:
 
 result = None
 with layout.error_box("Close a gap"):
-    result = views.search(ms.key, k, request, ctx, ms.candidates)
+    result = views.search(services.split_key(ds.train, ds.test), ms.key, k, request, ctx,
+                          ms.candidates)
 if result is None:
     st.stop()
 
 st.markdown(f"#### {result.sentence()}")
 st.plotly_chart(views.pareto_chart(result), width="stretch")
-views.shortlist(result)
+views.shortlist(result, cur.reranking)
 views.every_setting(result)
 views.applied_gap(cur, request)

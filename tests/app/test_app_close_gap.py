@@ -50,6 +50,8 @@ def test_find_apply_and_the_audit_page_meets_the_target(pipeline):
     assert applies
     applies[0].click().run()
     assert_ok(at)
+    # the applied setting's button now says it is in use
+    assert [b.label for b in at.button if b.label in ("Apply", "In use")][0] == "In use"
     chosen = at.session_state[closegap_views.APPLIED]
     chain = at.session_state[keys.WHATIF_CHAIN]
     (step,) = chain.active

@@ -74,6 +74,17 @@ def test_close_the_gender_gap_on_movielens(request, tmp_path, ml100k_path):
             side = page.locator('[data-testid="stSidebar"]').inner_text()
             assert "Re-ranking" in side and "lam" not in side.split("Re-ranking")[-1]
             _full_shot(page, SHOTS / "close_gap_applied.png")
+            # presenter mode: the same answer without the table of every setting and with no
+            # technical name in the page's text
+            page.locator('[data-testid="stSidebar"]').get_by_text("Presenter mode").click()
+            _settle(page, 180)
+            page.get_by_text("The target is met").first.wait_for(timeout=60_000)
+            _no_exception(page)
+            main = page.locator('[data-testid="stMain"]').inner_text()
+            assert "settings tried" not in main
+            for word in ("lam", "ugf", "popularity_band", "user_attr"):
+                assert word not in main, word
+            _full_shot(page, SHOTS / "close_gap_presenter.png")
         except Exception as exc:
             raise AssertionError(f"{exc}\n--- server log ---\n"
                                  f"{_diagnose(request, page, 'close_gap')}") from exc
