@@ -226,7 +226,8 @@ def every_setting(result: GapSearch) -> None:
             "Gap": result.table["gap"].round(4),
             "Ratio": result.table["ratio"].round(3),
             "Accuracy": result.table["accuracy"].round(4),
-            "Change": (-result.table["cost_share"]).map(lambda v: f"{v:+.1%}"),
+            "Change": (-result.table["cost_share"]).map(
+                lambda v: "none" if abs(v) < 0.0005 else f"{v:+.1%}".replace("-", "−")),
             "Meets": result.table["meets"],
             "Best trade-off": result.table["pareto"],
         })

@@ -23,6 +23,21 @@ from tests.browser.test_browser_app import (
 
 pytestmark = pytest.mark.browser
 
+#: Text cut off by its box (button labels, widget labels, headings, metric labels and values):
+#: an element whose scrollWidth exceeds its clientWidth.
+CLIPPED_JS = """() => {
+  const out = [];
+  const sel = 'button, [data-testid="stWidgetLabel"], [data-testid="stHeading"], '
+    + '[data-testid="stMetricLabel"], [data-testid="stMetricValue"]';
+  document.querySelectorAll(sel).forEach(root => {
+    for (const e of [root, ...root.querySelectorAll('*')]) {
+      if (!e.innerText || !e.innerText.trim() || e.offsetParent === null) continue;
+      if (e.scrollWidth > e.clientWidth + 1) { out.push(e.innerText.trim().slice(0, 80)); return; }
+    }
+  });
+  return out;
+}"""
+
 
 def _number(text: str) -> float:
     return float(text.strip().replace("−", "-"))
@@ -62,6 +77,11 @@ def test_close_the_gender_gap_on_movielens(request, tmp_path, ml100k_path):
             _no_exception(page)
             assert page.locator(".js-plotly-plot .main-svg").count() >= 1
             _full_shot(page, SHOTS / "close_gap_found.png")
+            assert page.evaluate(CLIPPED_JS) == []
+            page.get_by_text(re.compile(r"All \d+ settings tried")).click()
+            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1000)
+            _full_shot(page, SHOTS / "close_gap_all_settings.png")
             first = page.get_by_role("button", name="Apply").first
             first.click()
             page.get_by_text("The target is met").first.wait_for(timeout=180_000)
