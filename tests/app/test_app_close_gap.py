@@ -129,3 +129,29 @@ def test_every_setting_table_uses_plain_names_and_technical_specs_only_in_toolti
 
 
 RERANKER_NAMES = {"calibrated", "mmr", "popularity", "fair", "parity", "ugf"}
+
+
+def test_applied_setting_survives_a_visit_to_what_if_first_and_after(pipeline):
+    """What-if keeps its own widget state: a visit before applying must not undo the applied
+    setting when What-if is opened afterwards (its sliders then show the applied strength)."""
+    ctx, cands = pipeline
+    model_gap = float(ctx.summarize(cands.top(10)).gap("gender", "ndcg@10")["difference"])
+    at = open_page("pages/5_What-if.py")
+    assert_ok(at)
+    at.switch_page(PAGE).run()
+    at.number_input(key=TARGET_KEY).set_value(round(0.85 * model_gap, 4)).run()
+    next(b for b in at.button if b.label == "Find settings").click().run()
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert_ok(at)
+    applied = at.session_state[keys.WHATIF_CHAIN]
+    (step,) = applied.active
+    at.switch_page("pages/5_What-if.py").run()
+    assert_ok(at)
+    assert at.session_state[keys.WHATIF_CHAIN].active == applied.active
+    reranker = parse_rerank(at.session_state[closegap_views.APPLIED])
+    strength = reranker.get_params()[reranker.STRENGTH]
+    slider = at.slider(key=keys.widget("whatif", step.name, reranker.STRENGTH))
+    assert slider.value == pytest.approx(strength)
+    at.switch_page("pages/3_Recommendations.py").run()
+    assert_ok(at)
+    assert at.session_state[keys.WHATIF_CHAIN].active == applied.active
