@@ -88,12 +88,14 @@ name = st.selectbox("Model", names_, index=names_.index(active.name) if active.n
                     help="; ".join(f"{names.model(n)}: {_doc(MODELS[n])}" for n in names_))
 defaults = MODELS[name]().get_params()
 current_params = active.params if active.name == name else {}
-est = model_views.estimate(name, {**defaults, **current_params}, ds.train)
+prefix = keys.widget("models", "p", name)
+shown_params = {p: ss.get(f"{prefix}.{p}", v) for p, v in {**defaults, **current_params}.items()}
+est = model_views.estimate(name, shown_params, ds.train)  # the settings the form shows
 if est is not None:
     st.caption(f"{est.text} at these settings — {est.basis}.")
 with st.form(f"models.train_form.{name}"):
     with st.expander("Settings", expanded=not layout.presenter()):
-        values = widgets.param_inputs(defaults, current_params, keys.widget("models", "p", name))
+        values = widgets.param_inputs(defaults, current_params, prefix)
     if st.form_submit_button("Train", type="primary", icon=":material/play_arrow:"):
         with layout.error_box("Train"):
             params = widgets.checked_params(values)
