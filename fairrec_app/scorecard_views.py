@@ -5,6 +5,7 @@ the home page's verdict strip. Every verdict, sentence and next step is the core
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,8 @@ from fairrec_core.wording import EXCLUDED_REASONS, interval, num, p_text
 
 #: The policy file read from the working directory when present.
 POLICY_FILE = Path("fairness-policy.toml")
+#: Environment variable naming the folder baselines are saved in (default ``audits/``).
+AUDITS_ENV = "FAIRREC_AUDITS"
 #: Session keys (plain, so they survive page switches).
 POLICY = "scorecard.policy"  # the Policy as edited on the page
 PREVIOUS = "scorecard.previous"  # (file name, metrics dict) of an uploaded metrics.json
@@ -121,7 +124,9 @@ def card_of(res, data_name: str, policy: Policy | None = None):
 
 
 def baseline_root() -> Path:
-    return BASELINE_ROOT
+    """Where baselines are saved: ``$FAIRREC_AUDITS`` when set, else ``audits/`` in the working
+    directory."""
+    return Path(os.environ.get(AUDITS_ENV) or BASELINE_ROOT)
 
 
 def _w(*parts: str) -> str:
@@ -311,12 +316,11 @@ def strip(res, data_name: str) -> None:
     with layout.error_box("Scorecard"):
         card, _, _ = card_of(res, data_name)
         with st.container(border=True):
-            cols = st.columns([1.2] + [2] * len(card.cards))
-            with cols[0]:
-                st.markdown(f"**Scorecard**  \n{badge(card.verdict)}")
-                layout.link("Scorecard", "Open the scorecard")
+            cols = st.columns([1] + [2] * len(card.cards))
+            cols[0].markdown(f"**Scorecard**  \n{badge(card.verdict)}")
             for col, c in zip(cols[1:], card.cards, strict=True):
                 h = c.headline
-                col.markdown(f"{badge(c.verdict)} **{names.attribute(c.attribute)}**")
+                col.markdown(f"{badge(c.verdict)} **{names.attribute(c.attribute).capitalize()}**")
                 col.caption(f"{h.sentence} ({glossary.label(h.metric)})" if h.sentence
                             else h.summary)
+            layout.link("Scorecard", "Open the scorecard: thresholds, changes and next steps")

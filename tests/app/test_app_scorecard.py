@@ -124,7 +124,7 @@ def test_an_edited_threshold_moves_the_verdicts_as_the_core_does(workdir, ease_a
     at.switch_page("app.py").run()
     assert_ok(at)
     strip = [m.value for m in at.markdown if m.value.startswith(":") and "**" in m.value]
-    assert strip == [f"{views.badge(c.verdict)} **{c.attribute.replace('_', ' ')}**"
+    assert strip == [f"{views.badge(c.verdict)} **{c.attribute.replace('_', ' ').capitalize()}**"
                      for c in after.cards]
     # back on the page, the thresholds are still the edited ones; one click restores the file's
     at.switch_page(PAGE).run()

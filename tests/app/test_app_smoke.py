@@ -46,7 +46,7 @@ def check_home(at, core):
     # the verdict strip: the Scorecard page's verdicts, one per attribute, in plain names
     card = _scorecard(at)
     strip = [m.value for m in at.main.markdown if m.value.startswith(":") and "**" in m.value]
-    assert strip == [f"{scorecard_views.badge(c.verdict)} **{names.attribute(c.attribute)}**"
+    assert strip == [f"{scorecard_views.badge(c.verdict)} **{names.attribute(c.attribute).capitalize()}**"
                      for c in card.cards]
 
 

@@ -1,0 +1,138 @@
+"""The Scorecard in headless Chromium on the demo shop and on MovieLens 100K: a card per attribute
+with its verdict, nothing cut off at 1440 px, no technical identifier in the visible text, saving
+a baseline shows the change, presenter mode hides the figures, and the home page's verdict strip
+links to it. Screenshots in tests/_screenshots/ (scorecard_*.png, home_strip.png)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fairrec_core.scorecard import LABELS
+from tests.browser.test_browser_app import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SHOTS,
+    _diagnose,
+    _full_shot,
+    _no_exception,
+    _require_browser,
+    _settle,
+    start_server,
+)
+
+pytestmark = pytest.mark.browser
+
+#: Visible text must not show these (technical names belong in tooltips and files).
+TECHNICAL = re.compile(r"\blam\b|ugf\(|popularity_band|age_group|ndcg@")
+#: Text that does not fit its box (cut off or ellipsised): every text element of the main area.
+TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stMain"] :is(h1, h2, h3, h4, p, '
+    + 'span, a, button, label, th, td)')]
+  .filter(e => e.offsetParent !== null && !e.closest('svg, [data-testid="stTooltipContent"]')
+          && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')
+  .map(e => e.innerText.slice(0, 60))"""
+
+
+def _main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _cards(page) -> list[str]:
+    return [h.strip() for h in page.locator('[data-testid="stMain"] h4').all_inner_texts()]
+
+
+def _check_page(page) -> str:
+    _no_exception(page)
+    text = _main_text(page)
+    assert not TECHNICAL.findall(text), TECHNICAL.findall(text)
+    assert page.evaluate(TRUNCATED) == []
+    return text
+
+
+def _browser(pw):
+    return pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def test_scorecard_on_the_demo_shop(request, tmp_path):
+    _require_browser()
+    base, _ = start_server(request, tmp_path / "streamlit.log",
+                           env={"FAIRREC_AUDITS": str(tmp_path / "audits")})
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        try:
+            page.goto(f"{base}/Scorecard", wait_until="domcontentloaded")
+            page.get_by_text("Next step").first.wait_for(timeout=120_000)
+            _settle(page, 120)
+            text = _check_page(page)
+            assert _cards(page) == ["Gender", "Age group", "Region"]
+            assert sum(text.count(word) for word in LABELS.values()) >= 3
+            assert "No baseline yet" in text and "Since the baseline" not in text
+            page.get_by_role("button", name="Save this audit as the baseline").click()
+            page.get_by_text("Since the baseline").first.wait_for(timeout=60_000)
+            _settle(page)
+            text = _check_page(page)
+            assert (tmp_path / "audits" / "demo-shop" / "metrics.json").is_file()
+            assert text.count("Since the baseline") >= 3 and "(+0.000)" in text
+            page.get_by_text("Thresholds: what the team accepts").click()
+            _settle(page)
+            _check_page(page)
+            _full_shot(page, SHOTS / "scorecard_demo.png")
+            # presenter mode: the verdicts and sentences stay, the figures go
+            page.locator('[data-testid="stSidebar"]').get_by_text("Presenter mode").click()
+            _settle(page)
+            text = _check_page(page)
+            assert _cards(page) == ["Gender", "Age group", "Region"]
+            assert "p <" not in text and "p =" not in text and "Download" not in text
+            _full_shot(page, SHOTS / "scorecard_presenter.png")
+            # the home page's strip, in the same session
+            page.get_by_role("link", name="Home").click()
+            page.get_by_text("Headline findings").first.wait_for(timeout=60_000)
+            _settle(page)
+            text = _check_page(page)
+            assert "Open the scorecard" in text and "Headline findings" in text
+            assert sum(text.count(word) for word in LABELS.values()) >= 4  # overall + 3
+            page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+            page.screenshot(path=str(SHOTS / "home_strip.png"))
+        except Exception as exc:
+            raise AssertionError(f"{exc}\n--- server log ---\n"
+                                 f"{_diagnose(request, page, 'scorecard_demo')}") from exc
+        finally:
+            browser.close()
+
+
+def test_scorecard_on_movielens(request, tmp_path, ml100k_path):
+    _require_browser()
+    base, _ = start_server(request, tmp_path / "streamlit.log",
+                           env={"FAIRREC_DATA_ROOTS": str(ml100k_path.parent),
+                                "FAIRREC_AUDITS": str(tmp_path / "audits")})
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        try:
+            page.goto(f"{base}/Data", wait_until="domcontentloaded")
+            page.get_by_role("tab", name="MovieLens").click(timeout=90_000)
+            page.get_by_role("textbox", name="Folder or zip on the server").fill(str(ml100k_path))
+            page.get_by_role("button", name="Load from path").click()
+            page.get_by_text("Now using").first.wait_for(timeout=90_000)
+            _settle(page)
+            page.get_by_role("link", name="Scorecard").first.click()
+            page.get_by_text("Next step").first.wait_for(timeout=180_000)
+            _settle(page, 180)
+            text = _check_page(page)
+            assert "MovieLens" in text
+            cards = _cards(page)
+            assert cards[:2] == ["Gender", "Age group"] and len(cards) >= 2
+            _full_shot(page, SHOTS / "scorecard_ml100k.png")
+        except Exception as exc:
+            raise AssertionError(f"{exc}\n--- server log ---\n"
+                                 f"{_diagnose(request, page, 'scorecard_ml100k')}") from exc
+        finally:
+            browser.close()
