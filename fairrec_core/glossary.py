@@ -147,6 +147,13 @@ def technical(metric: str) -> str:
     return f"{base}@{k}" if k else base
 
 
+def plain_help(metric: str) -> str:
+    """What ``metric`` measures and which direction is better, without its technical name (for
+    visible text; :func:`help_text` is for tooltips)."""
+    name, k = split_name(metric)
+    return info(metric).help(k).split(" Technical name:")[0]
+
+
 def help_text(metric: str) -> str:
     name, k = split_name(metric)
     return info(metric).help(k)

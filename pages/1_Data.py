@@ -156,7 +156,7 @@ with tab_split:
             st.rerun()
 
 st.divider()
-st.subheader("Who is in the data")
+st.subheader("Who is in the data?")
 sizes = services.group_sizes(data.fingerprint, data)
 attrs = list(dict.fromkeys(sizes["attribute"]))
 if not attrs:

@@ -77,7 +77,8 @@ cols[-1].metric(glossary.label(f"ndcg@{k}"), "—" if np.isnan(nd) else f"{nd:.3
 with st.expander("Recent history"):
     past = user_views.history(ds.train, user)
     st.table(user_views.shown(past[[c for c in ("when", "event", "title", "category",
-                                                "brand_tier", "price") if c in past.columns]]))
+                                                "brand_tier", "price") if c in past.columns]]),
+             hide_index=True)
 st.markdown(f"**Top {k} from {ms.choice.title}** — ✓ marks a held-out item (a hit); *why* "
             "lists the history items most similar to it.")
 top_before = user_views.top_list(data, ds.train, ds.test, before_all, user)
@@ -86,7 +87,7 @@ main = ["rank", "title", "hit", "why",
 if not layout.presenter():
     main.insert(4, "score")
 # an HTML table: long titles and reasons wrap instead of being cut off
-st.table(user_views.shown(top_before[main]))
+st.table(user_views.shown(top_before[main]), hide_index=False)
 widgets.downloads(top_before, f"recommendations_{ids[user]}", key="recs.user")
 
 # ---- before vs after ----------------------------------------------------------------------------
@@ -106,14 +107,14 @@ else:
     a.markdown("**Model's list**")
     a.table(user_views.shown(top_before[[c for c in show if c != "moved"]]).style.apply(
         lambda r: ["background-color: #ffe3e3" if r["title"] in set(gone["title"]) else ""] * len(r),
-        axis=1))
+        axis=1), hide_index=False)
     b.markdown("**After re-ranking**")
 
     def _colour(row):
         tone = {"new": "#d3f9d8", "=": ""}.get(row["moved"], "#fff3bf")
         return [f"background-color: {tone}" if tone else ""] * len(row)
 
-    b.table(user_views.shown(moved[show]).style.apply(_colour, axis=1))
+    b.table(user_views.shown(moved[show]).style.apply(_colour, axis=1), hide_index=False)
     st.caption("Green: new in the list · yellow: moved · red: dropped by the re-ranking.")
 
 if layout.presenter():

@@ -27,8 +27,9 @@ if cur.reranking.active:
 lists, res, label = services.assessed(cur, reranked=use_reranked)
 st.markdown(f"**Assessed:** {label} · {ds.data.name} · {res.n_evaluated:,} users with held-out "
             f"items · top-{k}")
-for note in res.notes:
-    st.caption(note)
+if not layout.presenter():  # which groups the engine left out, with its option names
+    for note in res.notes:
+        st.caption(note)
 
 attrs = res.attributes
 metrics = list(res.metrics)
@@ -42,7 +43,8 @@ attr = a.selectbox("User groups", attrs, index=attrs.index(start) if start in at
 metric = b.selectbox("Metric", metrics, index=metrics.index(f"ndcg@{k}"),
                      format_func=glossary.label, key=keys.widget("audit", "metric"),
                      help="Every metric of the audit; hover the cards below for what it measures.")
-st.caption(f"**{glossary.label(metric)}** — {glossary.help_text(metric)}")
+st.caption(f"**{glossary.label(metric)}** — {glossary.plain_help(metric)}",
+           help=glossary.help_text(metric))
 
 # ---- groups and gaps ----------------------------------------------------------------------------
 table = res.group_table(attr, metric)
@@ -157,7 +159,7 @@ with b:
     st.plotly_chart(charts.bars_with_ci(res.group_table(attr, cal), glossary.label(cal),
                                         overall=res.overall.get(cal), attribute=by),
                     key="audit.calibration")
-    st.caption(glossary.help_text(cal))
+    st.caption(glossary.plain_help(cal), help=glossary.help_text(cal))
 
 # ---- per user -----------------------------------------------------------------------------------
 st.header("How much users within each group differ.")
@@ -177,15 +179,15 @@ if layout.presenter():
     st.stop()
 st.divider()
 st.markdown("**Downloads**")
-c1, c2, c3, c4 = st.columns([1, 1, 1, 3])
-c1.download_button("metrics.json", lambda: json.dumps(res.to_dict(), indent=2,
+row = st.container(horizontal=True)  # each button as wide as its label: nothing cut off
+row.download_button("All figures (JSON)", lambda: json.dumps(res.to_dict(), indent=2,
                                                       default=jsonable).encode(),
                    "metrics.json", "application/json", icon=":material/download:",
                    on_click="ignore", key="audit.dl.json")
-c2.download_button("Per-user metrics (CSV)", lambda: res.users.to_csv(index=False).encode(),
+row.download_button("Per-user figures (CSV)", lambda: res.users.to_csv(index=False).encode(),
                    "user_metrics.csv", "text/csv", icon=":material/download:", on_click="ignore",
                    key="audit.dl.users")
-c3.download_button("Recommendations (CSV)", lambda: lists.to_frame(ds.data).to_csv(index=False).encode(),
+row.download_button("Recommendations (CSV)", lambda: lists.to_frame(ds.data).to_csv(index=False).encode(),
                    "recommendations.csv", "text/csv", icon=":material/download:",
                    on_click="ignore", key="audit.dl.recs")
 
@@ -209,7 +211,7 @@ def _report() -> bytes:
                          rerank_effect=effect).encode("utf-8")
 
 
-c4.download_button("Report (HTML)", _report, "report.html", "text/html",
+row.download_button("Report (HTML)", _report, "report.html", "text/html",
                    icon=":material/download:", on_click="ignore", key="audit.dl.report",
                    help="One self-contained file that opens offline: every table and chart of "
                         "the audit, the re-ranking's effect and the methods.")

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from fairrec_core import glossary, names
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "tests" / "_screenshots"
@@ -35,13 +37,16 @@ PAGES = {
     "Data": ("data", "Who is in the data"),
     "Models": ("models", "Train a model"),
     "Recommendations": ("recommendations", "Top-"),
-    "Fairness_audit": ("audit", "Gaps between groups"),
+    "Fairness_audit": ("audit", "How far apart the"),
     "What-if": ("whatif", "Trade-off"),
 }
 #: Pages that must draw at least one plotly chart.
 CHART_PAGES = {"", "Data", "Models", "Fairness_audit", "What-if"}
 
 pytestmark = pytest.mark.browser
+
+#: The card label of taste mismatch (calibration KL) on What-if.
+KL = glossary.label("calibration_kl@10")
 
 
 def _require_browser():
@@ -204,9 +209,10 @@ def _metric(page, label: str) -> str:
 def test_whatif_slider_moves_a_metric(server, browser):
     page = _open(browser, f"{server}/What-if", "Trade-off")
     try:
-        before = _metric(page, "Miscalibration@10")
+        before = _metric(page, KL)
         # switch the calibrated re-ranker on: its slider becomes enabled
-        toggle = page.locator('[data-testid="stCheckbox"]').filter(has_text="calibrated").first
+        toggle = page.locator('[data-testid="stCheckbox"]').filter(
+            has_text=names.reranker("calibrated")).first
         toggle.locator("label").first.click()
         _settle(page)
         # the innermost block holding the toggle is the re-ranker's box, with its slider
@@ -222,8 +228,8 @@ def test_whatif_slider_moves_a_metric(server, browser):
             """([label, old]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
                  .some(m => m.innerText.includes(label) &&
                        m.querySelector('[data-testid="stMetricValue"]').innerText !== old)""",
-            arg=["Miscalibration@10", before], timeout=30_000)
-        after = _metric(page, "Miscalibration@10")
+            arg=[KL, before], timeout=30_000)
+        after = _metric(page, KL)
         assert float(after) < float(before)  # calibrating moves the list toward the history
         assert float(thumb.input_value()) == 0.8
         _no_exception(page)
