@@ -8,7 +8,7 @@ import json
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from fairrec_core import charts, glossary
+from fairrec_core import charts, glossary, names
 from fairrec_core.audit import INTERSECTION, AuditResult
 from fairrec_core.report._html import Figures as _Figures
 from fairrec_core.report._html import ci as _ci
@@ -112,8 +112,8 @@ def _dataset(summary: dict) -> str:
     out = [_table(rows.astype({"value": object}))]
     for attr, groups in summary.get("groups", {}).items():
         frame = pd.DataFrame([(g, v["users"], v["interactions"]) for g, v in groups.items()],
-                             columns=[attr, "users", "interactions"])
-        out.append(f"<h3>By {_e(attr)}</h3>{_table(frame)}")
+                             columns=[names.attribute(attr), "users", "interactions"])
+        out.append(f"<h3>By {_e(names.attribute(attr))}</h3>{_table(frame)}")
     return "".join(out)
 
 
@@ -156,7 +156,7 @@ def _groups(result: AuditResult, figure: _Figures) -> str:
         rows = result.groups[result.groups["attribute"] == attr]
         groups = list(dict.fromkeys(rows["group"]))
         excluded = _excluded_groups(result, attr)
-        table = pd.DataFrame({attr: groups})
+        table = pd.DataFrame({names.attribute(attr): groups})
         sizes = rows.drop_duplicates("group").set_index("group")["n_users"]
         table["users"] = [int(sizes[g]) for g in groups]
         table["left out"] = [excluded.get(str(g), "") for g in groups]
@@ -165,7 +165,7 @@ def _groups(result: AuditResult, figure: _Figures) -> str:
             table[glossary.label(m)] = [
                 _ci(one.loc[g, "mean"], one.loc[g, "ci_lo"], one.loc[g, "ci_hi"])
                 if g in one.index else "—" for g in groups]
-        out.append(f"<h3>{_e(attr)}</h3>{_table(table)}")
+        out.append(f"<h3>{_e(names.attribute(attr))}</h3>{_table(table)}")
         if INTERSECTION in attr or first is None:
             continue
         for name in CHART_METRICS:
@@ -193,8 +193,8 @@ def _parity(result: AuditResult, figure: _Figures) -> str:
     out = ["<p>Share of recommended slots per item value and user group, next to the same share "
            "in the groups' training histories. Largest gaps per grouping:</p>",
            _table(pd.DataFrame({
-               "attribute": pg["attribute"].astype(str),
-               "item attribute": pg["item_attribute"].astype(str),
+               "users by": pg["attribute"].map(names.attribute),
+               "item attribute": pg["item_attribute"].map(names.attribute),
                "difference": pg["difference"], "ratio": pg["ratio"],
                "history difference": pg["history_difference"],
                "history ratio": pg["history_ratio"]}))]
@@ -209,7 +209,7 @@ def _parity(result: AuditResult, figure: _Figures) -> str:
         except Exception:  # noqa: BLE001 - a grouping without a parity table is left out
             continue
         zmax = float(max(rec.max().max(), hist.max().max()))
-        out.append(f"<h3>{_e(attr)} × {_e(item_attr)}</h3>")
+        out.append(f"<h3>{_e(names.attribute(attr))} × {_e(names.attribute(item_attr))}</h3>")
         out.append(figure(charts.heatmap(rec, f"Recommended: {item_attr} share by {attr}",
                                          zmax=zmax)))
         out.append(figure(charts.heatmap(hist, f"History: {item_attr} share by {attr}",
@@ -226,7 +226,7 @@ def _exposure(result: AuditResult, figure: _Figures) -> str:
     for item_attr in result.item_attributes:
         rows = result.exposure[result.exposure["item_attribute"] == item_attr]
         frame = rows.drop(columns=["item_attribute"]).astype({"value": str})
-        out.append(f"<h3>{_e(item_attr)}</h3>{_table(frame)}")
+        out.append(f"<h3>{_e(names.attribute(item_attr))}</h3>{_table(frame)}")
         out.append(figure(charts.grouped_bars(
             frame, "value", {"catalogue_share": "catalogue", "relevant_share": "relevant",
                              "exposure_share": "exposure"},

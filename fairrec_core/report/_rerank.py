@@ -64,11 +64,22 @@ def overall_section(effect: pd.DataFrame) -> str:
             + table(frame[["metric", "name", "before", "after", "change"]]) + "</details>")
 
 
+def in_words(spec: str) -> str:
+    """A command-line spec ``calibrated:lambda=0.9`` in words ("Match each user's taste mix
+    (strength 0.9)"); anything else (the app's titles) as it is."""
+    name, sep, rest = spec.partition(":")
+    if name.strip() not in names.RERANKERS or (sep and "=" not in rest):
+        return spec
+    params = dict(kv.split("=", 1) for kv in rest.split(",") if "=" in kv)
+    return names.reranker_setting(name.strip(), {k.strip(): v.strip() for k, v in params.items()})
+
+
 def rerank_section(settings: dict, effect, groups) -> str:
     chain = settings.get("rerank") or []
     if not chain:
         return "<p>No re-ranking: the lists are assessed as given.</p>"
-    out = [f"<p>Active re-ranking: <b>{esc(' → '.join(map(str, chain)))}</b>.</p>"]
+    shown = " → ".join(f'<b title="{esc(spec)}">{esc(in_words(str(spec)))}</b>' for spec in chain)
+    out = [f"<p>Active re-ranking: {shown}.</p>"]
     if groups is not None and len(groups):
         k = int(str(groups["metric"].iloc[0]).partition("@")[2] or 10)
         out.append(groups_section(groups, k))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fairrec_core import charts, glossary
+from fairrec_core import charts, glossary, names
 from fairrec_core.audit import FOUR_FIFTHS, INTERSECTION, AuditResult
 from fairrec_core.report._html import Figures, esc, table
 
@@ -26,7 +26,7 @@ def _metrics(result: AuditResult) -> list[str]:
 def gaps_section(result: AuditResult) -> str:
     g = result.gaps
     frame = pd.DataFrame({
-        "attribute": g["attribute"].astype(str), "metric": g["metric"].map(glossary.label),
+        "users by": g["attribute"].map(names.attribute), "metric": g["metric"].map(glossary.label),
         "highest": g["max_group"].fillna("").astype(str),
         "lowest": g["min_group"].fillna("").astype(str),
         "difference": g["difference"], "95% low": g["ci_lo"], "95% high": g["ci_hi"],
@@ -52,7 +52,7 @@ def gaps_section(result: AuditResult) -> str:
     left_out = _excluded(result)
     if left_out:
         out.append("<p>Left out of the gaps (shown in the group tables): " + "; ".join(
-            f"<b>{esc(attr)}</b>: {esc(groups)}" for attr, groups in left_out.items())
+            f"<b>{esc(names.attribute(attr))}</b>: {esc(groups)}" for attr, groups in left_out.items())
             + ". Uninformative labels (unspecified, Unknown, missing) say nothing about the "
             f"users; small groups have fewer than {result.min_group_size} users.</p>")
     return "".join(out)
@@ -73,7 +73,7 @@ def pairwise_section(result: AuditResult) -> str:
         return "<p>No pairs of groups to compare.</p>"
     rows = p[p["attribute"].isin(_singles(result)) & p["metric"].isin(_metrics(result))]
     frame = pd.DataFrame({
-        "attribute": rows["attribute"].astype(str), "metric": rows["metric"].map(glossary.label),
+        "users by": rows["attribute"].map(names.attribute), "metric": rows["metric"].map(glossary.label),
         "pair (a − b)": [f"{a} − {b}" for a, b in zip(rows["group_a"], rows["group_b"],
                                                        strict=True)],
         "difference": rows["difference"], "95% low": rows["ci_lo"], "95% high": rows["ci_hi"],
@@ -103,7 +103,7 @@ def reference_section(result: AuditResult, figure: Figures) -> str:
             if rows.empty:
                 continue
             name = str(rows["reference"].iloc[0])
-            out.append(f"<h3>{esc(attr)}</h3>")
+            out.append(f"<h3>{esc(names.attribute(attr))}</h3>")
             out.append(figure(charts.reference_ratios(rows.reset_index(drop=True),
                                                       glossary.label(metric), name)))
             out.append(table(pd.DataFrame({
@@ -119,7 +119,7 @@ def adjusted_section(result: AuditResult) -> str:
     if a is None or a.empty:
         return "<p>No gaps adjusted for activity.</p>"
     frame = pd.DataFrame({
-        "attribute": a["attribute"].astype(str), "metric": a["metric"].map(glossary.label),
+        "users by": a["attribute"].map(names.attribute), "metric": a["metric"].map(glossary.label),
         "higher": a["group_high"].astype(str), "lower": a["group_low"].astype(str),
         "raw gap": a["raw_difference"], "adjusted gap": a["difference"],
         "95% low": a["ci_lo"], "95% high": a["ci_hi"], "p": a["p_value"],

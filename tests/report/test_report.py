@@ -91,6 +91,7 @@ def test_report_issue10_statistics_equal_metrics_json(demo_run):
     against the reference group and the gaps at equal activity: as in metrics.json."""
     from html import escape
 
+    from fairrec_core import names
     from fairrec_core.glossary import label
 
     _, html, metrics = demo_run
@@ -103,7 +104,7 @@ def test_report_issue10_statistics_equal_metrics_json(demo_run):
             metric = f"{name}@10"
             for pair in gaps[attr][metric]["pairwise"]:
                 a, b = pair["groups"]
-                row = (f"<td>{attr}</td><td>{label(metric)}</td><td>{a} − {b}</td>"
+                row = (f"<td>{names.attribute(attr)}</td><td>{label(metric)}</td><td>{a} − {b}</td>"
                        + _cells(pair["difference"], *pair["ci95"], pair["p_value"],
                                 pair["p_adjusted_maxt"], pair["p_adjusted_holm"],
                                 pair["p_adjusted_bh"]))
@@ -122,7 +123,7 @@ def test_report_issue10_statistics_equal_metrics_json(demo_run):
             adj = gap.get("adjusted")
             if adj is None:
                 continue
-            row = (f"<td>{escape(attr)}</td><td>{label(metric)}</td>"
+            row = (f"<td>{escape(names.attribute(attr))}</td><td>{label(metric)}</td>"
                    f"<td>{escape(adj['group_high'])}</td><td>{escape(adj['group_low'])}</td>"
                    + _cells(adj["raw_difference"], adj["difference"], *adj["ci95"],
                             adj["p_value"], adj["explained"], adj["share_explained"]))

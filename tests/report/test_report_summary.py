@@ -145,3 +145,15 @@ def test_report_height_in_chromium(run, tmp_path):
     print(f"\nreport height at 1440 px: {folded} px folded, {unfolded} px with every detail open")
     assert folded < 4000 < unfolded  # the summary and the re-ranking fit in a few screens
     assert drawn >= 1  # charts opened late are drawn
+
+
+def test_the_rerankings_name_is_in_words_with_the_spec_in_its_tooltip():
+    from fairrec_core import names
+    from fairrec_core.report._rerank import in_words, rerank_section
+
+    assert in_words("calibrated:lambda=0.9") == names.reranker_setting(
+        "calibrated", {"lambda": "0.9"}) == "Match each user's taste mix (strength 0.9)"
+    assert in_words("Match each user's taste mix") == "Match each user's taste mix"
+    page = rerank_section({"rerank": ["calibrated:lambda=0.9"]}, None, None)
+    assert htmllib.unescape(page) == ('<p>Active re-ranking: <b title="calibrated:lambda=0.9">'
+                                      "Match each user's taste mix (strength 0.9)</b>.</p>")
