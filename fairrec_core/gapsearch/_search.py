@@ -68,7 +68,8 @@ def search_gap(ctx, candidates: RankedLists, target: GapTarget, *, train=None,
         raise DataError(f"close-gap: k={k} but the audit context measures at k={ctx.k}")
     train = ctx.train if train is None else train
     column, accuracy = target.column(k), f"ndcg@{k}"
-    if target.attribute not in ctx.summarize(candidates.top(k)).attributes:
+    before = ctx.summarize(candidates.top(k))
+    if target.attribute not in before.attributes:
         known = ", ".join(g.attribute for g in ctx.groupings)
         raise DataError(f"close-gap: {target.attribute!r} is not audited; audited: {known}")
 
@@ -83,7 +84,7 @@ def search_gap(ctx, candidates: RankedLists, target: GapTarget, *, train=None,
             progress(min(1.0, fraction), text)
 
     model = {"reranker": "", "setting": "model", "strength": 0.0, "params": "{}",
-             "source": "model", **figures(ctx.summarize(candidates.top(k)))}
+             "source": "model", **figures(before)}
     report(0.02, "Preparing the re-rankers")
     fitted, skipped = applicable(train, candidates, target.attribute)
     rows = [model]
