@@ -161,7 +161,7 @@ def group_means(table, metric: str) -> None:
 def every_gap(res, attr: str) -> None:
     """Every metric's gap for ``attr`` and the audit's tables to download (not in presenter
     mode)."""
-    with st.expander(f"Every metric's gap between the {names.attribute(attr)} groups"):
+    with st.expander(f"Every metric's gap between the {names.groups(attr)}"):
         gaps = res.gaps[res.gaps["attribute"] == attr].copy()
         gaps["metric"] = gaps["metric"].map(glossary.label)
         gaps["excluded_groups"] = gaps["excluded_groups"].map(lambda d: ", ".join(map(str, d)))

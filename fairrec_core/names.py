@@ -76,6 +76,15 @@ def attribute(name: str) -> str:
     return " & ".join(ATTRIBUTES.get(part, part.replace("_", " ")) for part in str(name).split(" & "))
 
 
+def groups(name: str) -> str:
+    """The groups of an attribute in words: "gender" -> "gender groups", "age_group" -> "age
+    groups", "gender & age_group" -> "groups by gender & age group"."""
+    text = attribute(name)
+    if " & " in text:
+        return f"groups by {text}"
+    return text + "s" if text.endswith("group") else text + " groups"
+
+
 def value(v) -> str:
     """A parameter value as a page shows it: floats without trailing zeros, an
     ``ATTRIBUTE=VALUE`` item group as "ATTRIBUTE VALUE" in plain words, None as "not set"."""

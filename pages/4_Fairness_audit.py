@@ -1,6 +1,7 @@
 """Fairness audit: how well each group is served, what it is recommended, which items get seen."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -28,8 +29,8 @@ lists, res, label = services.assessed(cur, reranked=use_reranked)
 st.markdown(f"**Assessed:** {label} · {ds.data.name} · {res.n_evaluated:,} users with held-out "
             f"items · top-{k}")
 if not layout.presenter():  # which groups the engine left out, with its option names
-    for note in res.notes:
-        st.caption(note)
+    for note in res.notes:  # the option that puts groups back is the CLI's and the API's
+        st.caption(re.sub(r" \(include_uninformative / [^)]*\)", "", note))
 
 attrs = res.attributes
 metrics = list(res.metrics)
@@ -54,7 +55,7 @@ with left:
     st.plotly_chart(charts.bars_with_ci(table, glossary.label(metric), attribute=by,
                                         overall=res.overall.get(metric)), key="audit.bars")
 with right:
-    st.subheader(f"How far apart the {by} groups are.")
+    st.subheader(f"How far apart the {names.groups(attr)} are.")
     audit_views.gap_cards(res, attr, metric)
     audit_views.group_means(table, metric)
 

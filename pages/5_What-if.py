@@ -72,8 +72,8 @@ def what_if() -> None:
 
     attrs = before.attributes
     attr = st.session_state.get(keys.widget("whatif", "attr"), attrs[0])
-    st.markdown(f"#### How each {names.attribute(attr if attr in attrs else attrs[0])} group "
-                "is served, before → after.")
+    st.markdown(f"#### How the {names.groups(attr if attr in attrs else attrs[0])} are "
+                "served, before → after.")
     attr = st.selectbox("Groups", attrs, key=keys.widget("whatif", "attr"),
                         format_func=names.attribute,
                         help="A user attribute, or the intersection of two.")
