@@ -28,24 +28,28 @@ def history(frame: pd.DataFrame, step_name: str = "epoch") -> go.Figure:
     if frame["loss"].notna().any():
         fig.add_trace(go.Scatter(x=frame["step"], y=frame["loss"], name="training loss",
                                  mode="lines+markers", line=dict(color=LOSS), yaxis="y"))
+    right = "y2" if frame["loss"].notna().any() else "y"  # alone, it takes the left axis
     if frame["val_ndcg"].notna().any():
         fig.add_trace(go.Scatter(x=frame["step"], y=frame["val_ndcg"], mode="lines+markers",
-                                 name="ranking accuracy on held-out data", yaxis="y2",
+                                 name="ranking accuracy on held-out data", yaxis=right,
                                  line=dict(color=VALIDATION)))
-    fig.update_layout(
-        title="How the training went, step by step",
-        xaxis=dict(title=step_name),
-        yaxis=dict(title=dict(text="training loss", font=dict(color=LOSS))),
-        yaxis2=dict(title=dict(text="validation accuracy", font=dict(color=VALIDATION)),
-                    overlaying="y", side="right", showgrid=False),
-    )
+    validation = dict(title=dict(text="validation accuracy", font=dict(color=VALIDATION)))
+    fig.update_layout(title="How the training went, step by step", xaxis=dict(title=step_name),
+                      showlegend=True)
+    if right == "y2":
+        fig.update_layout(
+            yaxis=dict(title=dict(text="training loss", font=dict(color=LOSS))),
+            yaxis2=dict(**validation, overlaying="y", side="right", showgrid=False))
+    else:
+        fig.update_layout(yaxis=validation)
     return _style(fig, 300)
 
 
-def accuracy_vs_gap(points: pd.DataFrame, *, accuracy: str, gap: str) -> go.Figure:
+def accuracy_vs_gap(points: pd.DataFrame, *, accuracy: str, groups: str) -> go.Figure:
     """fairlearn's model-comparison plot for recommenders: one point per model and re-ranking
     (``model, setting, re-ranking, accuracy, gap, ci_lo, ci_hi, label``), the gap's interval as
     an error bar; as trained = circle, re-ranked = diamond, one colour per model."""
+    gap = f"Gap in {accuracy.lower()} between {groups} groups"
     fig = go.Figure()
     models = list(dict.fromkeys(points["model"]))
     for i, model in enumerate(models):
@@ -66,6 +70,7 @@ def accuracy_vs_gap(points: pd.DataFrame, *, accuracy: str, gap: str) -> go.Figu
                                "[%{customdata[2]:.4f}, %{customdata[3]:.4f}]<extra></extra>"),
             ))
     fig.add_hline(y=0, line=dict(color="#adb5bd", dash="dot"))
-    fig.update_layout(title=f"{gap} against {accuracy}: right is more accurate, lower is fairer",
+    fig.update_layout(title=f"{accuracy} against the {groups} gap: right is more accurate, "
+                            "lower is fairer",
                       xaxis_title=accuracy, yaxis_title=gap)
     return _style(fig, 420)

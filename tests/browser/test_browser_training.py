@@ -26,6 +26,7 @@ from tests.browser.test_browser_app import (
     _settle,
     start_server,
 )
+from tests.browser.test_browser_large_catalogue import _ready
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +48,15 @@ def browser():
 def _metric(page, label: str) -> str:
     card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def _cut_off(page) -> list[str]:
+    """Texts of the comparison table's cells, the metric cards and the buttons that do not fit
+    their box at the current width (scrollWidth beyond clientWidth)."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stTable"] th, [data-testid="stTable"] td, ' +
+        '[data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] p, button p')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
 
 
 def _pick(page, label: str, option: str) -> None:
@@ -91,6 +101,13 @@ def test_a_long_bpr_training_is_cancelled_from_the_page(request, tmp_path, brows
         assert page.get_by_role("button", name="Cancel training").count() == 0
         message = page.get_by_text("was cancelled").first.inner_text()
         assert names.model("bpr") in message and names.model("ease") in message
+        # the comparison below is drawn too (accuracy against the gap)
+        page.locator(".js-plotly-plot").filter(has_text="lower is fairer").first.wait_for(
+            timeout=300_000)
+        _ready(page)
+        table = page.locator('[data-testid="stTable"]').first.inner_text()
+        assert "gender gap" in table and "age group gap" in table and "region gap" in table
+        assert _cut_off(page) == []  # at 1440 px
         _full_shot(page, SHOTS / "training-cancelled.png")
         print(f"cancel took effect after {cancelled_in:.1f} s")
         # the other pages work with the previous model (the same session: the sidebar's links)
@@ -103,6 +120,29 @@ def test_a_long_bpr_training_is_cancelled_from_the_page(request, tmp_path, brows
             status = page.locator('[data-testid="stSidebar"]').inner_text()
             assert names.model("ease") in status and names.model("bpr") not in status
         _full_shot(page, SHOTS / "training-after-cancel-recommendations.png")
+        # a short training then runs to the end: active, charted and in the comparison
+        page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Models").first.click()
+        page.get_by_text("Train a model").first.wait_for(timeout=120_000)
+        _settle(page, 180)
+        _pick(page, "Model", names.model("bpr"))
+        _settle(page)
+        form = page.locator('[data-testid="stForm"]').first
+        for field, value in (("epochs", 4), ("factors", 8), ("validation", 0.05)):
+            box = form.get_by_label(field, exact=True)
+            box.fill(str(value))
+            box.press("Tab")
+        form.get_by_role("button", name="Train").click()
+        page.locator(".js-plotly-plot").filter(has_text="step by step").first.wait_for(
+            timeout=300_000)
+        _ready(page)  # the new model's audit for the comparison too
+        _no_exception(page)
+        scatter = page.locator(".js-plotly-plot").filter(has_text="lower is fairer").first
+        assert names.model("bpr") in scatter.inner_text()
+        assert _metric(page, "Model") == names.model("bpr")
+        chips = page.locator('[data-testid="stMultiSelect"]').first.inner_text()
+        assert names.model("bpr") in chips and names.model("ease") in chips, chips
+        assert _cut_off(page) == []
+        _full_shot(page, SHOTS / "training-finished.png")
     except Exception as exc:
         raise AssertionError(f"{exc}\n--- server log ---\n{_diagnose(request, page, 'training')}") from exc
     finally:
