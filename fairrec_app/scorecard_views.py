@@ -36,7 +36,7 @@ POLICY_FILE = Path("fairness-policy.toml")
 AUDITS_ENV = "FAIRREC_AUDITS"
 #: Session keys (plain, so they survive page switches).
 POLICY = "scorecard.policy"  # the Policy as edited on the page
-PREVIOUS = "scorecard.previous"  # (file name, metrics dict) of an uploaded metrics.json
+PREVIOUS = "scorecard.previous"  # (file name, metrics dict, file id) of an uploaded metrics.json
 METRICS = "scorecard.metrics"  # (audit identity, metrics dict): to_dict() once per audit
 #: Verdict -> Streamlit badge colour and icon.
 BADGES = {"green": ("green", "check_circle"), "amber": ("orange", "visibility"),
@@ -236,7 +236,7 @@ def _card(c, card, presenter: bool) -> None:
         st.caption(f"Measured by: {glossary.label(h.metric)}"
                    + ("." if presenter else f". {h.summary}"))
     for ch in c.changes:
-        st.markdown(f":material/history: Since the baseline, the {glossary.label(ch.metric)} "
+        st.markdown(f":material/history: Since the previous audit, the {glossary.label(ch.metric)} "
                     f"gap went {ch.text}.")
     st.markdown(f"**Next step:** {h.next_step}")
     page = STEP_PAGES.get(h.reason)
@@ -302,12 +302,18 @@ def baseline(metrics: dict, data_name: str, label: str) -> None:
                                   type=["json"], key=_w("upload"),
                                   help="The metrics.json of `python -m fairrec_core audit` or of "
                                        "the Fairness audit page's download.")
+        held = st.session_state.get(PREVIOUS)
         if upload is None:
-            st.session_state.pop(PREVIOUS, None)
+            if held is not None:  # removed: back to the saved baseline
+                st.session_state.pop(PREVIOUS)
+                st.rerun()
+            return
+        if held is not None and held[2] == upload.file_id:
             return
         with layout.input_box(upload.name, "read this file"):
-            st.session_state[PREVIOUS] = (upload.name, parse_metrics(upload.getvalue(),
-                                                                     upload.name))
+            previous = parse_metrics(upload.getvalue(), upload.name)
+            st.session_state[PREVIOUS] = (upload.name, previous, upload.file_id)
+            st.rerun()  # the cards above compare with it
 
 
 # ---- home page ---------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_cards_are_the_cores_scorecard_of_the_same_audit(workdir, ease_audit):
 def test_saved_baseline_shows_the_change_after_the_model_changes(workdir, ease_audit,
                                                                   demo_split):
     at = open_page(PAGE)
-    assert not any("Since the baseline" in m for m in _markdown(at))
+    assert not any("Since the previous audit" in m for m in _markdown(at))
     at.button(key=keys.widget("scorecard", "save")).click().run()
     assert_ok(at)
     saved = json.loads((workdir / "audits" / "demo-shop" / "metrics.json").read_text())
@@ -151,3 +151,16 @@ def test_a_broken_policy_file_is_one_error_box_and_the_defaults_apply(workdir, e
     errors = [e.value for e in at.error if "Policy file" in e.value]
     assert len(errors) == 1 and "significance" in errors[0] and "fairness-policy.toml" in errors[0]
     assert _shown(at) == _expected(scorecard(ease_audit))
+
+
+def test_close_this_gap_opens_close_a_gap_on_the_cards_attribute_and_measure(workdir,
+                                                                              ease_audit):
+    core = scorecard(ease_audit, load_policy(workdir / "fairness-policy.toml"))
+    red = next(c for c in core.cards if c.headline.reason == "red")
+    at = open_page(PAGE)
+    at.button(key=keys.widget("scorecard", "close", red.attribute)).click().run()
+    assert_ok(at)
+    assert at.title[0].value == "Close a gap"
+    assert at.selectbox(key=keys.widget("closegap", "attr")).value == red.attribute
+    assert at.selectbox(key=keys.widget("closegap", "metric")).value == \
+        red.headline.metric.partition("@")[0]

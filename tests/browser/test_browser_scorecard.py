@@ -5,11 +5,13 @@ links to it. Screenshots in tests/_screenshots/ (scorecard_*.png, home_strip.png
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from fairrec_core.scorecard import LABELS
+from fairrec_core.wording import num
 from tests.browser.test_browser_app import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -29,9 +31,10 @@ TECHNICAL = re.compile(r"\blam\b|ugf\(|popularity_band|age_group|ndcg@")
 #: Text that does not fit its box (cut off or ellipsised): every text element of the main area.
 TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stMain"] :is(h1, h2, h3, h4, p, '
     + 'span, a, button, label, th, td)')]
-  .filter(e => e.offsetParent !== null && !e.closest('svg, [data-testid="stTooltipContent"]')
+  .filter(e => e.offsetParent !== null && !e.closest('svg, [data-testid="stTooltipContent"], '
+          + '[data-testid*="Icon"], [aria-hidden="true"], [role="img"]')
           && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')
-  .map(e => e.innerText.slice(0, 60))"""
+  .map(e => `${e.tagName} ${e.getAttribute('data-testid')} ${e.innerText.slice(0, 60)}`)"""
 
 
 def _main_text(page) -> str:
@@ -71,13 +74,25 @@ def test_scorecard_on_the_demo_shop(request, tmp_path):
             text = _check_page(page)
             assert _cards(page) == ["Gender", "Age group", "Region"]
             assert sum(text.count(word) for word in LABELS.values()) >= 3
-            assert "No baseline yet" in text and "Since the baseline" not in text
+            assert "No baseline yet" in text and "Since the previous audit" not in text
             page.get_by_role("button", name="Save this audit as the baseline").click()
-            page.get_by_text("Since the baseline").first.wait_for(timeout=60_000)
+            page.get_by_text("Since the previous audit").first.wait_for(timeout=60_000)
             _settle(page)
             text = _check_page(page)
             assert (tmp_path / "audits" / "demo-shop" / "metrics.json").is_file()
-            assert text.count("Since the baseline") >= 3 and "(+0.000)" in text
+            assert text.count("Since the previous audit") >= 3 and "(+0.000)" in text
+            # an uploaded metrics.json of an earlier audit (gender's gap 0.01 smaller) wins
+            saved = json.loads((tmp_path / "audits" / "demo-shop" / "metrics.json").read_text())
+            gap = saved["gaps"]["gender"]["ndcg@10"]["difference"]
+            saved["gaps"]["gender"]["ndcg@10"]["difference"] = gap - 0.01
+            old = tmp_path / "old-metrics.json"
+            old.write_text(json.dumps(saved))
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(old))
+            page.get_by_text("Compared with the uploaded old-metrics.json").wait_for(
+                timeout=60_000)
+            _settle(page)
+            text = _check_page(page)
+            assert f"{num(gap - 0.01)} → {num(gap)} (+0.010)" in text
             page.get_by_text("Thresholds: what the team accepts").click()
             _settle(page)
             _check_page(page)
