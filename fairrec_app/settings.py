@@ -25,8 +25,9 @@ class EvalSettings:
 
     @property
     def label(self) -> str:
+        """In words, for pages and the report: "random 20% split, seed 42, top 10"."""
         size = "" if self.method == "leave_last" else f" {self.test_size:.0%}"
-        return f"{self.method}{size} split, seed {self.seed}, k={self.k}"
+        return f"{self.method.replace('_', ' ')}{size} split, seed {self.seed}, top {self.k}"
 
 
 @dataclass(frozen=True)

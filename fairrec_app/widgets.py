@@ -145,7 +145,8 @@ def reranker_controls(step, cls, data, *, disabled: bool = False):
     on_key = keys.widget("whatif", step.name, "on")
     ss.setdefault(on_key, step.enabled)
     enabled = st.toggle(f"**{names.reranker(step.name)}**", key=on_key,
-                        help=f"{_paragraph(cls.__doc__)} (Technical name: {step.name}.)",
+                        help=f"{_paragraph(cls.__doc__)} (Method: "
+                             f"{glossary.METHODS.get(step.name, step.name)}.)",
                         **remember)
     st.caption(glossary.RERANKERS.get(step.name, _first_line(cls.__doc__)))
     technical = not layout.presenter()

@@ -76,7 +76,8 @@ class DataState:
     @property
     def split_label(self) -> str:
         if self.imported is not None:
-            return f"held-out interactions from {st.session_state[keys.MODELS_IMPORTED].test_name}, k={self.eval.k}"
+            return (f"held-out interactions from "
+                    f"{st.session_state[keys.MODELS_IMPORTED].test_name}, top {self.eval.k}")
         return self.eval.label
 
     @property

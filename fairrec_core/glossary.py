@@ -159,21 +159,30 @@ def help_text(metric: str) -> str:
     return info(metric).help(k)
 
 
-#: What each re-ranker does, in plain words, with the method it implements (the human name of
-#: each is :data:`fairrec_core.names.RERANKERS`).
+#: What each re-ranker does, in plain words (the human name of each is
+#: :data:`fairrec_core.names.RERANKERS`; the method it implements is in :data:`METHODS`).
 RERANKERS = {
     "calibrated": "Re-orders each list so that its mix of categories matches the mix of the "
-                  "user's history (calibrated recommendations, Steck 2018).",
+                  "user's history.",
     "mmr": "Re-orders each list so that each next item is relevant but unlike those already "
-           "listed (maximal marginal relevance, MMR).",
+           "listed.",
     "popularity": "Brings long-tail items into each list, as much as each user's own history "
-                  "holds them (personalised xQuAD).",
+                  "holds them.",
     "fair": "Guarantees every top of the list enough items of a protected group, checked by a "
-            "statistical test at each position (FA*IR).",
+            "statistical test at each position.",
     "parity": "Moves the lists toward every user group getting the same share of an item "
-              "attribute (demographic parity of outcomes).",
+              "attribute.",
     "ugf": "Narrows the gap in estimated list quality between the best- and worst-served user "
-           "groups (user-oriented fairness, UGF).",
+           "groups.",
+}
+#: The method each re-ranker implements, by its name in the literature (tooltips, glossary).
+METHODS = {
+    "calibrated": "calibrated recommendations (Steck 2018)",
+    "mmr": "maximal marginal relevance (MMR)",
+    "popularity": "personalised xQuAD (Abdollahpouri et al. 2019)",
+    "fair": "FA*IR (Zehlike et al. 2017)",
+    "parity": "demographic parity of outcomes",
+    "ugf": "user-oriented fairness (UGF, Li et al. 2021)",
 }
 
 #: Terms that are neither a metric nor a re-ranker: term -> plain explanation.
@@ -214,6 +223,6 @@ def entries(k: int | None = None) -> list[tuple[str, str]]:
 
     rows = [(f"{m.label} ({m.technical})" if m.technical else m.label,
              m.help(k).split(" Technical name:")[0]) for m in METRICS.values()]
-    rows += [(names.reranker(n), text) for n, text in RERANKERS.items()]
+    rows += [(names.reranker(n), f"{text} Method: {METHODS[n]}.") for n, text in RERANKERS.items()]
     rows += list(TERMS.items())
     return sorted(rows, key=lambda r: r[0].lower())

@@ -187,8 +187,8 @@ else:
 tail = services.long_tail(data.fingerprint, data)
 st.plotly_chart(charts.long_tail(tail))
 with st.expander("Sample of the data"):
-    st.dataframe(data.users.head(200), hide_index=True)
-    st.dataframe(data.items.head(200), hide_index=True)
+    st.dataframe(data.users.head(200).rename(columns=names.attribute), hide_index=True)
+    st.dataframe(data.items.head(200).rename(columns=names.attribute), hide_index=True)
     if not layout.presenter():
         st.download_button("Split (CSV)", lambda: ds.split.to_frame().to_csv(index=False).encode(),
                            "split.csv", "text/csv", key="data.w.split_csv", on_click="ignore")

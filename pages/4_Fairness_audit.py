@@ -12,6 +12,8 @@ from fairrec_app.widgets import jsonable
 from fairrec_core import charts, glossary, names
 
 layout.page("Fairness audit", ":material/balance:",
+            "How well each group of users is served, what each group is recommended and which "
+            "items get seen, with the uncertainty of every gap." if layout.presenter() else
             "Every metric per user group with 95% bootstrap intervals, gaps with intervals and "
             "permutation tests that allow for comparing many groups, the four-fifths rule, the "
             "gap at equal activity, what each group is recommended against what it "
@@ -151,7 +153,8 @@ with a:
     st.plotly_chart(charts.grouped_bars(
         pop, "group", {"profile_popularity": "history", "recommended_popularity": "recommended"},
         f"Average item popularity by {by}: history vs recommended"), key="audit.popularity")
-    st.caption("ΔGAP (Abdollahpouri et al. 2019): relative rise in average popularity from a "
+    st.caption(("" if layout.presenter() else "ΔGAP (Abdollahpouri et al. 2019). ") +
+               "The relative rise in average popularity from a "
                "group's histories to its recommendations. Closer to 0 is better; a larger value "
                "means the group is pushed toward popular items more. " + ", ".join(
                    f"{g}: {v:+.0%}" for g, v in zip(pop["group"], pop["delta_gap"], strict=True)))

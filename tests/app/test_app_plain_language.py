@@ -57,8 +57,9 @@ def test_glossary_lists_every_metric_reranker_and_term_once():
         term = f"{info.label} ({info.technical})" if info.technical else info.label
         assert entries[term] == info.help(10).split(" Technical name:")[0]
     for name, text in glossary.RERANKERS.items():
-        assert entries[names.reranker(name)] == text
-    assert set(glossary.RERANKERS) == set(names.RERANKERS)
+        assert entries[names.reranker(name)] == f"{text} Method: {glossary.METHODS[name]}."
+        assert not any(j in text for j in JARGON)  # shown under each What-if toggle
+    assert set(glossary.RERANKERS) == set(names.RERANKERS) == set(glossary.METHODS)
     for term, text in glossary.TERMS.items():
         assert entries[term] == text
     assert entries["95% interval"] == glossary.GAPS["interval"]
