@@ -91,8 +91,9 @@ current_params = active.params if active.name == name else {}
 prefix = keys.widget("models", "p", name)
 shown_params = {p: ss.get(f"{prefix}.{p}", v) for p, v in {**defaults, **current_params}.items()}
 est = model_views.estimate(name, shown_params, ds.train)  # the settings the form shows
-if est is not None:
-    st.caption(f"{est.text} at these settings — {est.basis}.")
+if est is not None:  # in presenter mode without the arithmetic behind it
+    st.caption(f"{est.text} at these settings." if layout.presenter() else
+               f"{est.text} at these settings — {est.basis}.")
 with st.form(f"models.train_form.{name}"):
     with st.expander("Settings", expanded=not layout.presenter()):
         values = widgets.param_inputs(defaults, current_params, prefix)
@@ -144,19 +145,19 @@ with right:
                 st.rerun()
 
 # ---- lists from another system ------------------------------------------------------------------
-st.subheader("Audit external recommendations")
-st.markdown("Assess a recommender you do not train here: upload its lists (`user_id,item_id` "
-            "plus `rank` and/or `score`) and the held-out interactions they should have found "
-            "(`user_id,item_id`), with ids from the current data.")
-a, b = st.columns(2)
-recs_up = a.file_uploader("recommendations.csv", type=["csv"], key=keys.widget("models", "recs"))
-test_up = b.file_uploader("test.csv", type=["csv"], key=keys.widget("models", "test"))
-if st.button("Assess these lists", key=keys.widget("models", "import"),
-             disabled=recs_up is None or test_up is None, icon=":material/fact_check:"):
-    with layout.input_box("Import"):
-        uploads.check_size(recs_up)
-        uploads.check_size(test_up)
-        workspace.set_imported(ImportedUpload(recs_up.name, recs_up.getvalue(), test_up.name,
-                                              test_up.getvalue()))
-        st.rerun()
-
+if not layout.presenter():  # an analyst's task, not part of a demo
+    st.subheader("Audit external recommendations")
+    st.markdown("Assess a recommender you do not train here: upload its lists (`user_id,item_id` "
+                "plus `rank` and/or `score`) and the held-out interactions they should have found "
+                "(`user_id,item_id`), with ids from the current data.")
+    a, b = st.columns(2)
+    recs_up = a.file_uploader("recommendations.csv", type=["csv"], key=keys.widget("models", "recs"))
+    test_up = b.file_uploader("test.csv", type=["csv"], key=keys.widget("models", "test"))
+    if st.button("Assess these lists", key=keys.widget("models", "import"),
+                 disabled=recs_up is None or test_up is None, icon=":material/fact_check:"):
+        with layout.input_box("Import"):
+            uploads.check_size(recs_up)
+            uploads.check_size(test_up)
+            workspace.set_imported(ImportedUpload(recs_up.name, recs_up.getvalue(), test_up.name,
+                                                  test_up.getvalue()))
+            st.rerun()

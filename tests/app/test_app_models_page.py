@@ -83,3 +83,25 @@ def test_saved_model_loads_back_with_identical_lists(in_tmp):
     a = top_n(load_model(in_tmp / "models" / "ease-demo", data=train), users, 10)
     b = top_n(EASE().fit(train), users, 10)
     assert np.array_equal(a.items, b.items)
+
+
+def test_presenter_mode_hides_the_technical_detail(in_tmp):
+    from fairrec_app import layout
+
+    at = open_page(MODELS, state={layout.PRESENTER: True})
+    assert_ok(at)
+    at.selectbox(key=keys.widget("models", "name")).select("bpr").run()
+    assert_ok(at)
+    [estimate] = [c.value for c in at.caption if c.value.startswith("Estimated training time")]
+    assert "µs" not in estimate and "interactions" not in estimate
+    assert not at.get("download_button")
+    assert "Audit external recommendations" not in [h.value for h in at.subheader]
+    [settings] = [e for e in at.expander if e.label == "Settings"]
+    assert settings.proto.expanded is False
+    # the same page outside presenter mode shows them
+    at.session_state[layout.PRESENTER] = False
+    at.run()
+    assert "Audit external recommendations" in [h.value for h in at.subheader]
+    assert at.get("download_button")
+    [estimate] = [c.value for c in at.caption if c.value.startswith("Estimated training time")]
+    assert "µs" in estimate
