@@ -267,7 +267,10 @@ def compare_section(cur) -> None:
     st.plotly_chart(model_charts.accuracy_vs_gap(points, accuracy=glossary.label(metric),
                                                  groups=names.attribute(attr)),
                     key="models.cmp_scatter")
-    if not cur.reranking.active:
+    if cur.reranking.active:
+        st.caption(f"Circles: each model's own lists; diamonds: the same model re-ranked by the "
+                   f"session's re-ranking ({cur.reranking.title}). Bars: 95% intervals of the gap.")
+    else:
         st.caption("No re-ranking is on: switch one on on the What-if page to see each model "
                    "re-ranked here too.")
     if not layout.presenter():
