@@ -34,6 +34,7 @@ from fairrec_core.scorecard._verdict import (
     Check,
     check,
     sentence,
+    who,
     worst_ratio,
 )
 
@@ -63,5 +64,6 @@ __all__ = [
     "save_baseline",
     "scorecard",
     "sentence",
+    "who",
     "worst_ratio",
 ]

@@ -63,7 +63,7 @@ class Check:
     colour: str
     reason: str  # "amber_inconclusive", ... (a key of STEPS)
     summary: str  # the verdict in words, consistent with the figures
-    sentence: str  # "F get 11% less accurate recommendations than M [6%, 15%]"
+    sentence: str  # "Women get 11% less accurate recommendations than men [6%, 15%]"
     next_step: str
     gap: float
     ci_lo: float
@@ -115,9 +115,30 @@ def worst_ratio(gap: dict) -> tuple[float, str | None, str | None]:
     return ratio, group, ref.get("group")
 
 
+#: Gender codes in words (the demo shop and MovieLens write F / M).
+GENDER_WORDS = {"f": "women", "female": "women", "woman": "women", "women": "women",
+                "m": "men", "male": "men", "man": "men", "men": "men"}
+
+
+def who(attribute: str, group: str) -> str:
+    """The users of a group in words: gender F -> "women", age group 18-24 -> "users aged
+    18-24", region Islands -> "users in Islands", occupation student -> "users with occupation
+    student"."""
+    from fairrec_core import names
+
+    group = str(group)
+    if attribute == "gender":
+        return GENDER_WORDS.get(group.strip().lower(), group)
+    if attribute in ("age_group", "age"):
+        return f"users aged {group}"
+    if attribute == "region" or " & " in attribute:
+        return f"users in {group}"
+    return f"users with {names.attribute(attribute)} {group}"
+
+
 def sentence(metric: str, better: str, worse: str, better_mean: float, gap: float, lo: float,
              hi: float) -> tuple[str, float, tuple[float, float]]:
-    """"F get 11% less accurate recommendations than M [6%, 15%]": the gap and its interval
+    """"women get 11% less accurate recommendations than men [6%, 15%]": the gap and its interval
     divided by the better-served group's mean (the upper end at most 100% where higher is
     better: the metrics are non-negative)."""
     if not (better_mean and math.isfinite(better_mean) and math.isfinite(gap)):
@@ -160,7 +181,9 @@ def check(attribute: str, metric: str, gap: dict, groups: dict, policy, mpolicy,
                      "with enough users to compare.", sentence="", next_step=STEPS["grey"],
                      relative=math.nan, relative_ci=(math.nan, math.nan), **base)
     better_mean = _f((groups.get(better) or {}).get(metric))
-    text, rel, rel_ci = sentence(metric, str(better), str(worse), better_mean, d, lo, hi)
+    text, rel, rel_ci = sentence(metric, who(attribute, better), who(attribute, worse),
+                                 better_mean, d, lo, hi)
+    text = text[:1].upper() + text[1:]
     sig_p = p < alpha
     if not sig_p:
         text += " — not a clear difference"

@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from fairrec_core.cli import main
+from fairrec_core.scorecard import who
 
 FAST = ["--bootstrap", "100", "--permutations", "100", "--quiet"]
 
@@ -71,9 +72,10 @@ def test_figures_are_those_of_metrics_json_and_the_verdict_follows_them(audit_di
         # the sentence: the gap relative to the better-served group's mean
         better = metrics["groups"][c["attribute"]][g["max_group"]]["ndcg@10"]
         pct = [round(100 * x / better) for x in (g["difference"], lo, hi)]
+        worse, better_words = (who(c["attribute"], g[k]) for k in ("min_group", "max_group"))
         assert c["sentence"].startswith(
-            f"{g['min_group']} get {pct[0]}% less accurate recommendations than "
-            f"{g['max_group']} [{_num(pct[1], 0)}%, {_num(pct[2], 0)}%]")
+            f"{worse[:1].upper() + worse[1:]} get {pct[0]}% less accurate recommendations than "
+            f"{better_words} [{_num(pct[1], 0)}%, {_num(pct[2], 0)}%]")
 
 
 def test_markdown_shows_the_numbers_of_the_json(default_run):

@@ -12,7 +12,7 @@ import pytest
 
 from fairrec_core import glossary
 from fairrec_core.errors import DataError
-from fairrec_core.scorecard import STEPS, MetricPolicy, Policy, scorecard
+from fairrec_core.scorecard import STEPS, MetricPolicy, Policy, scorecard, who
 from tests.scorecard._cards import gap_entry, metrics
 
 POLICY = Policy(metrics=(MetricPolicy("ndcg", max_gap=0.02, min_ratio=0.8),))
@@ -108,7 +108,7 @@ def test_sentence_is_the_relative_gap_of_the_better_group_with_its_interval_scal
     _, c = only(gap_entry(d, lo, hi, 0.001, 0.01, high="men", low="women"),
                 means={"gender": {"men": better, "women": better - d}})
     pct = [round(100 * x / better) for x in (d, lo, hi)]
-    assert c.sentence == (f"women get {pct[0]}% less accurate recommendations than men "
+    assert c.sentence == (f"Women get {pct[0]}% less accurate recommendations than men "
                           f"[{pct[1]}%, {pct[2]}%]")
     assert pct == [11, 6, 15]
 
@@ -120,7 +120,17 @@ def test_sentence_of_a_metric_where_lower_is_better_names_the_lower_group_as_bet
     c = scorecard(m, policy).cards[0].checks[0]
     assert (c.better_group, c.worse_group) == ("M", "F")
     label = glossary.info("arp").label
-    assert c.sentence.startswith(f"F get {round(100 * 20 / 100)}% higher {label} than M")
+    assert c.sentence.startswith(f"Women get {round(100 * 20 / 100)}% higher {label} than men")
+
+
+@pytest.mark.parametrize(("attribute", "group", "words"), [
+    ("gender", "F", "women"), ("gender", "M", "men"), ("gender", "non-binary", "non-binary"),
+    ("age_group", "18-24", "users aged 18-24"), ("region", "Islands", "users in Islands"),
+    ("occupation", "student", "users with occupation student"),
+    ("gender & age_group", "F & 18-24", "users in F & 18-24"),
+])
+def test_groups_are_named_in_words(attribute, group, words):
+    assert who(attribute, group) == words
 
 
 def test_change_since_a_previous_audit():
