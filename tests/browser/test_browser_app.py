@@ -36,7 +36,7 @@ PAGES = {
     "": ("home", "Headline findings"),
     "Data": ("data", "Who is in the data"),
     "Models": ("models", "Train a model"),
-    "Recommendations": ("recommendations", "Top-"),
+    "Recommendations": ("recommendations", "marks a held-out item"),
     "Fairness_audit": ("audit", "How far apart the"),
     "What-if": ("whatif", "Trade-off"),
 }
