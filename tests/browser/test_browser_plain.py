@@ -113,6 +113,20 @@ def _pages() -> list[tuple[str, str]]:
             for path, label, _ in layout.PAGES]
 
 
+def _done(page, timeout_ms: int = 300_000) -> None:
+    """Wait until the page's run is over: no status widget and no spinner (a long computation
+    such as the first full audit on MovieLens shows a spinner while the status widget may
+    already be quiet), then until charts and grids have drawn."""
+    page.wait_for_timeout(500)
+    _settle(page, 300)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stSpinner\"]').length === 0",
+        timeout=timeout_ms)
+    _settle(page, 300)
+    page.wait_for_timeout(1500)  # charts and grids draw after the run
+    _settle(page, 60)
+
+
 def _grids_drawn(page) -> None:
     """Scroll every dataframe into view once, so that glide draws it (and its header table)."""
     frames = page.locator('[data-testid="stDataFrame"]')
@@ -136,10 +150,7 @@ def _check_every_page(request, page, base: str, data: str) -> list[str]:
     problems = []
     for label, _url in _pages():
         page.locator('[data-testid="stSidebar"]').get_by_role("link", name=label).click()
-        page.wait_for_timeout(500)
-        _settle(page, 300)
-        page.wait_for_timeout(1500)  # charts and grids draw after the run
-        _settle(page, 60)
+        _done(page)
         try:
             _no_exception(page)
         except AssertionError as exc:
