@@ -55,7 +55,8 @@ def gap_cards(res, attr: str, metric: str) -> None:
 
 
 def pairs(res, attr: str, metric: str) -> None:
-    """Every pair of compared groups with simultaneous intervals and adjusted p-values."""
+    """Every pair of compared groups with simultaneous intervals and adjusted p-values (not in
+    presenter mode: the page leaves this section out)."""
     table = audit_tables.pairs(res, attr, metric)
     st.subheader("Which pairs of groups differ?")
     if table.empty:
@@ -65,8 +66,6 @@ def pairs(res, attr: str, metric: str) -> None:
                "look at, the more likely one looks different by luck alone, so the intervals "
                "and adjusted p-values are widened to hold for all pairs at once.",
                help=glossary.GAPS["p_adjusted"])
-    if layout.presenter():  # the verdict is in the cards; the p-value table is detail
-        return
     st.dataframe(table, hide_index=True, column_config={
         "pair": st.column_config.TextColumn("pair (a − b)"),
         **{c: NUMBER(format="%.4f") for c in ("mean a", "mean b", "difference", "95% low",
@@ -84,8 +83,6 @@ def vs_rest(res, attr: str, metric: str) -> None:
     """Each compared group against all other users, with Holm-adjusted p-values."""
     table = audit_tables.vs_rest(res, attr, metric)
     st.subheader("Is one group served differently from everyone else?")
-    if layout.presenter():
-        return
     st.caption("Each group against all other users; p adjusted (Holm) allows for testing every "
                "group.", help=glossary.GAPS["p_adjusted"])
     st.dataframe(table, hide_index=True, column_config={

@@ -61,12 +61,15 @@ with right:
     audit_views.gap_cards(res, attr, metric)
     audit_views.group_means(table, metric)
 
-audit_views.pairs(res, attr, metric)
-left, right = st.columns(2)
-with left:
-    audit_views.vs_rest(res, attr, metric)
-with right:
+if layout.presenter():  # the verdicts: the cards above and the ratio chart; no p-value tables
     audit_views.reference(res, attr, metric)
+else:
+    audit_views.pairs(res, attr, metric)
+    left, right = st.columns(2)
+    with left:
+        audit_views.vs_rest(res, attr, metric)
+    with right:
+        audit_views.reference(res, attr, metric)
 audit_views.adjusted(res, attr, metric)
 
 if not layout.presenter():

@@ -143,6 +143,11 @@ def test_audit_in_presenter_mode_keeps_verdicts_and_hides_detail():
     assert not p_tables and any("p adjusted (max-T)" in df.value.columns for df in normal.dataframe)
     assert any(e.label.startswith("Every metric's gap") for e in normal.expander)
     assert not any(e.label.startswith("Every metric's gap") for e in presenter.expander)
+    # no section left empty by what it hides: the pairs and each-against-the-rest sections go
+    heads = {h.value for h in presenter.main.subheader}
+    assert not heads & {"Which pairs of groups differ?",
+                        "Is one group served differently from everyone else?"}
+    assert "How each group compares with the largest one." in heads
     # plain words: headline sentences and human names on both
     for at in (normal, presenter):
         text = _texts(at)

@@ -181,7 +181,7 @@ def _check_every_page(request, page, base: str, data: str) -> list[str]:
     return problems
 
 
-def _run(request, base: str, data: str, before=None) -> None:
+def _run(request, base: str, data: str, before=None, after=None) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -192,6 +192,8 @@ def _run(request, base: str, data: str, before=None) -> None:
             if before is not None:
                 before(page)
             problems = _check_every_page(request, page, base, data)
+            if after is not None:
+                after(page)
         except Exception as exc:
             raise AssertionError(f"{exc}\n--- server log ---\n"
                                  f"{_diagnose(request, page, f'plain_{data}')}") from exc
@@ -200,10 +202,31 @@ def _run(request, base: str, data: str, before=None) -> None:
     assert not problems, "\n".join(problems)
 
 
+def _presenter(page) -> None:
+    """Presenter mode on the audit page: the verdicts and charts stay, the downloads, the
+    p-value tables and the every-gap expander go (checked in the DOM, and in a screenshot)."""
+    side = page.locator('[data-testid="stSidebar"]')
+    side.get_by_role("link", name="Fairness audit").click()
+    _done(page)
+    assert page.locator('[data-testid="stDownloadButton"]').count() > 0
+    side.locator('[data-testid="stCheckbox"]').filter(has_text="Presenter mode").locator(
+        "label").first.click()
+    _done(page)
+    _no_exception(page)
+    assert page.locator('[data-testid="stDownloadButton"]').count() == 0
+    assert page.locator('[data-testid="stExpander"]').filter(
+        has_text="Every metric's gap").count() == 0
+    text = page.evaluate(TEXT_JS)
+    assert "p adjusted" not in text and "How far apart the" in text
+    assert page.locator('[data-testid="stMetric"]').filter(has_text="Ratio").count() >= 1
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 5
+    _full_shot(page, SHOTS / "plain_demo_presenter_audit.png")
+
+
 def test_every_page_plain_and_uncut_on_the_demo(request, tmp_path):
     _require_browser()
     base, _ = start_server(request, tmp_path / "streamlit.log")
-    _run(request, base, "demo")
+    _run(request, base, "demo", after=_presenter)
 
 
 def test_every_page_plain_and_uncut_on_movielens(request, tmp_path, ml100k_path):
