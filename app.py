@@ -19,9 +19,9 @@ st.markdown(f"**Assessing** {label} on **{ds.data.name}** ({ds.data.n_users:,} u
             f"{ds.data.n_items:,} items) — {ds.split_label}.")
 scorecard.strip(res, ds.data.name)
 
-st.header("Headline findings")
+st.header("How well is each group of users served?")
 metric = f"ndcg@{k}"
-st.caption(f"{glossary.label(metric)}: {glossary.help_text(metric)} Gap = best-served minus "
+st.caption(f"{glossary.label(metric)}: {glossary.plain_help(metric)} Gap = best-served minus "
            "worst-served group, with a 95% interval and a p-value that both allow for picking "
            "the most extreme pair out of many.",
            help=f"{glossary.GAPS['interval']} {glossary.GAPS['p_value_pair']} "
@@ -62,9 +62,9 @@ if singles:
             st.markdown(f"- {phrase}")
         gini = f"gini_exposure@{k}"
         st.markdown(f"- {glossary.label(gini)} {res.overall[gini]:.2f}: "
-                    f"{glossary.help_text(gini)}")
+                    f"{glossary.plain_help(gini)}", help=glossary.help_text(gini))
 
-st.header("Explore")
+st.header("Where to go next")
 pages = (
     ("Scorecard", "One verdict per group of users against your team's thresholds."),
     ("Data", "Choose the demo shop, MovieLens or your own CSVs; see who is in the data."),

@@ -48,21 +48,25 @@ def param_inputs(defaults: dict, current: dict, key_prefix: str, *, columns: int
     inputs for numbers, text (JSON) for anything else. Returns the chosen values."""
     out = {}
     cols = st.columns(columns)
+    from fairrec_core import names
+
     for i, (name, default) in enumerate(defaults.items()):
         value = current.get(name, default)
         col = cols[i % columns]
         key = f"{key_prefix}.{name}"
+        label, tip = names.model_parameter(name), f"Parameter `{name}`."
         if isinstance(default, bool):
-            out[name] = col.checkbox(name, value=bool(value), key=key)
+            out[name] = col.checkbox(label, value=bool(value), key=key, help=tip)
         elif isinstance(default, int):
-            out[name] = int(col.number_input(name, value=int(value), step=1, key=key))
+            out[name] = int(col.number_input(label, value=int(value), step=1, key=key, help=tip))
         elif isinstance(default, float):
-            out[name] = float(col.number_input(name, value=float(value), key=key,
+            out[name] = float(col.number_input(label, value=float(value), key=key, help=tip,
                                                format="%g" if value else "%.4f"))
         elif isinstance(default, str):
-            out[name] = col.text_input(name, value=str(value), key=key)
+            out[name] = col.text_input(label, value=str(value), key=key, help=tip)
         else:  # None, tuples, lists: edit as JSON
-            text = col.text_input(name, value=json.dumps(value), key=key, help="JSON value")
+            text = col.text_input(label, value=json.dumps(value), key=key,
+                                  help=f"{tip} A JSON value.")
             try:
                 out[name] = json.loads(text)
             except json.JSONDecodeError:

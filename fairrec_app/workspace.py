@@ -7,6 +7,7 @@ an EASE model trained behind a progress bar — so a new user sees a complete au
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -47,6 +48,7 @@ def fitting_choice(choice: ModelChoice, train: Dataset) -> tuple[ModelChoice, st
     """``choice``, or — when its model does not fit ``train`` within the resource limits (e.g.
     EASE's item x item matrix for a large catalogue) — the first of
     :data:`services.FALLBACK_MODELS` that does, at its defaults, with a notice that names it."""
+    from fairrec_core import names
     from fairrec_core.models import MODELS
 
     cls = MODELS.get(choice.name)
@@ -56,8 +58,10 @@ def fitting_choice(choice: ModelChoice, train: Dataset) -> tuple[ModelChoice, st
     for name in services.FALLBACK_MODELS:
         if MODELS[name].size_problem(train) is None:
             fallback = ModelChoice.of(name, MODELS[name]().get_params())
-            return fallback, (f"{choice.name.upper()} {problem}; using {name.upper()} instead. "
-                              "Pick another model on the Models page.")
+            problem = re.sub(r", FAIRREC_[A-Z_]+\)", ")", problem)  # the variable: README
+            return fallback, (f"{names.model(choice.name)} {problem}, so the pages use "
+                              f"{names.model(name)} instead. Pick another model on the Models "
+                              "page.")
     return choice, None  # nothing fits: training reports the limit
 
 

@@ -35,7 +35,7 @@ RERANKERS = {
 PARAMETERS = {
     "lam": "strength",
     "lambda": "strength",
-    "p": "protected share",
+    "p": "minimum protected share",
     "alpha": "significance level",
     "protected": "protected items",
     "attribute": "item attribute",
@@ -43,6 +43,37 @@ PARAMETERS = {
     "item_attr": "item attribute",
     "value": "item value",
     "epsilon": "gap budget",
+}
+
+#: Model hyperparameter (``get_params()`` key) -> its name in the Models form (the technical name
+#: stays in the field's tooltip). ``alpha`` here is ALS's confidence scale, not FA*IR's level.
+MODEL_PARAMETERS = {
+    "neighbors": "neighbours",
+    "shrink": "similarity shrinkage",
+    "l2": "L2 penalty",
+    "factors": "latent factors",
+    "reg": "regularisation",
+    "alpha": "confidence scale",
+    "iterations": "iterations",
+    "cg_steps": "conjugate-gradient steps",
+    "validation": "validation share",
+    "patience": "early-stopping patience",
+    "random_state": "random seed",
+    "epochs": "epochs",
+    "lr": "learning rate",
+    "negatives": "negatives per positive",
+    "batch_size": "batch size",
+    "dim": "embedding size",
+    "feature_dim": "feature embedding size",
+    "hidden": "hidden layer sizes",
+    "weight_decay": "weight decay",
+    "id_dropout": "id dropout",
+    "user_features": "user features",
+    "item_features": "item features",
+    "blocks": "attention blocks",
+    "heads": "attention heads",
+    "max_len": "history length",
+    "dropout": "dropout",
 }
 
 #: Attribute column -> its name on a page (anything else: underscores become spaces).
@@ -68,6 +99,11 @@ def reranker(name: str) -> str:
 def parameter(name: str) -> str:
     """``"lam"`` -> "strength"; an unknown parameter: underscores become spaces."""
     return PARAMETERS.get(name, name.replace("_", " "))
+
+
+def model_parameter(name: str) -> str:
+    """``"lr"`` -> "learning rate" (a model's hyperparameter in the Models form)."""
+    return MODEL_PARAMETERS.get(name, name.replace("_", " "))
 
 
 def attribute(name: str) -> str:

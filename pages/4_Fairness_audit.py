@@ -7,7 +7,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import audit_views, findings, keys, layout, services, widgets, workspace
+from fairrec_app import (
+    audit_views,
+    findings,
+    keys,
+    layout,
+    scorecard_views,
+    services,
+    widgets,
+    workspace,
+)
 from fairrec_app.widgets import jsonable
 from fairrec_core import charts, glossary, names
 
@@ -200,22 +209,22 @@ row.download_button("Recommendations (CSV)", lambda: lists.to_frame(ds.data).to_
 
 
 def _report() -> bytes:
-    """The self-contained HTML report of what this page shows (same as ``audit --report``)."""
-    from fairrec_core.report import render_report
+    """The self-contained HTML report of what this page shows (same as ``audit --report``): the
+    page's scorecard first (the session's policy and baseline), the re-ranking per group."""
+    from fairrec_core.report import render_report, rerank_effect
 
-    effect = None
+    effect = groups = None
     reranked = cur.reranking.active and use_reranked
     if reranked:
         ctx = services.context_for(ds, k)
-        before, after = ctx.summarize(cur.ms.candidates.top(k)).overall, ctx.summarize(lists).overall
-        effect = pd.DataFrame({"metric": list(after.index),
-                               "before": before.reindex(after.index).to_numpy(),
-                               "after": after.to_numpy()})
+        effect, groups = rerank_effect(ctx, cur.ms.candidates.top(k), lists)
     settings = {"model": label, "data": ds.data.name, "split": ds.split_label,
                 "rerank": [cur.reranking.label] if reranked else []}
+    card = scorecard_views.card_of(res, ds.data.name)[0]
     return render_report(res, title=f"fairrec audit: {label} on {ds.data.name}",
                          dataset_summary=ds.data.describe(), settings=settings,
-                         rerank_effect=effect).encode("utf-8")
+                         rerank_effect=effect, rerank_groups=groups,
+                         scorecard=card).encode("utf-8")
 
 
 row.download_button("Report (HTML)", _report, "report.html", "text/html",

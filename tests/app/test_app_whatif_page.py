@@ -90,3 +90,23 @@ def test_every_reranker_can_be_switched_on_alone():
             assert ident not in visible, (name, ident)
         at.toggle(key=keys.widget("whatif", name, "on")).set_value(False).run()
         assert _cards(at)[ACC] == base
+
+
+def test_every_reranker_has_a_trade_off_curve_with_distinct_columns():
+    """The trade-off section for each re-ranker (e.g. FA*IR, whose strength is a protected share
+    and whose target is the protected share of the lists): its table's columns are the strength,
+    accuracy and the target under distinct plain names, and the strength column runs over the
+    parameter's whole grid."""
+    from fairrec_core.reranking import RERANKERS
+
+    at = open_page(WHATIF)
+    for name, cls in RERANKERS.items():
+        at.selectbox(key=keys.widget("whatif", "sweep")).set_value(name).run()
+        assert_ok(at)
+        assert not at.error, (name, [e.value for e in at.error])
+        table = at.main.dataframe[-1].value
+        assert len(set(table.columns)) == len(table.columns), (name, list(table.columns))
+        word = names.parameter(cls.STRENGTH)
+        spec = cls.PARAMS[cls.STRENGTH]
+        assert table[word].min() == pytest.approx(spec.low)
+        assert table[word].max() == pytest.approx(spec.high)

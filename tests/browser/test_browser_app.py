@@ -33,7 +33,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
 
 #: URL path -> (screenshot name, text the page must show once it has rendered)
 PAGES = {
-    "": ("home", "Headline findings"),
+    "": ("home", "How well is each group of users served?"),
     "Data": ("data", "Who is in the data"),
     "Models": ("models", "Train a model"),
     "Recommendations": ("recommendations", "marks a held-out item"),

@@ -106,10 +106,10 @@ def test_scorecard_on_the_demo_shop(request, tmp_path):
             _full_shot(page, SHOTS / "scorecard_presenter.png")
             # the home page's strip, in the same session
             page.get_by_role("link", name="Home").click()
-            page.get_by_text("Headline findings").first.wait_for(timeout=60_000)
+            page.get_by_text("How well is each group of users served?").first.wait_for(timeout=60_000)
             _settle(page)
             text = _check_page(page)
-            assert "Open the scorecard" in text and "Headline findings" in text
+            assert "Open the scorecard" in text and "How well is each group of users served?" in text
             assert sum(text.count(word) for word in LABELS.values()) >= 4  # overall + 3
             page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
             page.screenshot(path=str(SHOTS / "home_strip.png"))

@@ -79,7 +79,7 @@ def test_a_long_bpr_training_is_cancelled_from_the_page(request, tmp_path, brows
         _settle(page)
         form = page.locator('[data-testid="stForm"]').first
         for field, value in (("epochs", EPOCHS), ("validation", 0)):
-            box = form.get_by_label(field, exact=True)
+            box = form.get_by_label(names.model_parameter(field), exact=True)
             box.fill(str(value))
             box.press("Tab")
         form.get_by_role("button", name="Train").click()
@@ -128,7 +128,7 @@ def test_a_long_bpr_training_is_cancelled_from_the_page(request, tmp_path, brows
         _settle(page)
         form = page.locator('[data-testid="stForm"]').first
         for field, value in (("epochs", 4), ("factors", 8), ("validation", 0.05)):
-            box = form.get_by_label(field, exact=True)
+            box = form.get_by_label(names.model_parameter(field), exact=True)
             box.fill(str(value))
             box.press("Tab")
         form.get_by_role("button", name="Train").click()
