@@ -260,7 +260,7 @@ def compare_section(cur) -> None:
     table = comparison({label: r["as trained"] for label, r in results.items()}, shown, metric)
     st.table(table.drop(columns="label").set_index("model").style.format(
         {glossary.label(metric): "{:.4f}"}))
-    st.caption(f"{glossary.label(metric)}: {glossary.help_text(metric)} Each gap: the best- "
+    st.caption(f"{glossary.label(metric)}: {glossary.plain_help(metric)} Each gap: the best- "
                "minus the worst-served group, [95% interval].")
     widgets.downloads(table, "model_comparison", key="models.compare")
     points = scatter_points(results, shown, metric, attr, cur.reranking.title)

@@ -110,17 +110,6 @@ def server(request, tmp_path):
     return start_server(request, tmp_path / "streamlit.log")[0]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def _open(browser, url: str, must_show: str):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     page.goto(url, wait_until="domcontentloaded")
@@ -191,6 +180,17 @@ def test_page_by_url_on_fresh_server(server, browser, path, request):
         raise AssertionError(f"{name}: {exc}\n--- server log ---\n{_diagnose(request, page, name)}") from exc
     finally:
         page.close()
+
+
+def load_movielens(page, base: str, path) -> None:
+    """Load MovieLens 100K from ``path`` through the Data page's server-path box (the server
+    must have ``FAIRREC_DATA_ROOTS`` covering it), in ``page``'s session."""
+    page.goto(f"{base}/Data", wait_until="domcontentloaded")
+    page.get_by_role("tab", name="MovieLens").click(timeout=90_000)
+    page.get_by_role("textbox", name="Folder or zip on the server").fill(str(path))
+    page.get_by_role("button", name="Load from path").click()
+    page.get_by_text("Now using").first.wait_for(timeout=90_000)
+    _settle(page)
 
 
 def wait_enabled(locator, timeout: float = 30.0) -> None:

@@ -10,14 +10,13 @@ import re
 import pytest
 
 from tests.browser.test_browser_app import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SHOTS,
     _diagnose,
     _full_shot,
     _no_exception,
     _require_browser,
     _settle,
+    load_movielens,
     start_server,
 )
 
@@ -43,71 +42,62 @@ def _number(text: str) -> float:
     return float(text.strip().replace("−", "-"))
 
 
-def test_close_the_gender_gap_on_movielens(request, tmp_path, ml100k_path):
+def test_close_the_gender_gap_on_movielens(request, tmp_path, ml100k_path, browser):
     _require_browser()
     base, _ = start_server(request, tmp_path / "streamlit.log",
                            env={"FAIRREC_DATA_ROOTS": str(ml100k_path.parent)})
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        try:
-            page.goto(f"{base}/Data", wait_until="domcontentloaded")
-            page.get_by_role("tab", name="MovieLens").click(timeout=90_000)
-            page.get_by_role("textbox", name="Folder or zip on the server").fill(str(ml100k_path))
-            page.get_by_role("button", name="Load from path").click()
-            page.get_by_text("Now using").first.wait_for(timeout=90_000)
-            _settle(page)
-            # navigate inside the session (a new URL would be a new session)
-            page.get_by_role("link", name="Close a gap").click()
-            page.get_by_role("button", name="Find settings").wait_for(timeout=120_000)
-            _settle(page, 180)
-            _no_exception(page)
-            assert page.get_by_text("MovieLens").count() >= 1  # the sidebar names the data
-            field = page.get_by_role("spinbutton").first
-            label = page.get_by_text(re.compile(r"Largest gap to reach \(the model's: ")).first
-            model_gap = float(re.search(r"model's: ([0-9.]+)", label.inner_text()).group(1))
-            target = float(field.input_value())
-            assert target == pytest.approx(model_gap / 2, abs=6e-4)  # default: half the gap
-            page.get_by_role("button", name="Find settings").click()
-            page.get_by_text("meets the target").first.wait_for(timeout=180_000)
-            _settle(page, 180)
-            _no_exception(page)
-            assert page.locator(".js-plotly-plot .main-svg").count() >= 1
-            _full_shot(page, SHOTS / "close_gap_found.png")
-            assert page.evaluate(CLIPPED_JS) == []
-            page.get_by_text(re.compile(r"All \d+ settings tried")).click()
-            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
-            page.wait_for_timeout(1000)
-            _full_shot(page, SHOTS / "close_gap_all_settings.png")
-            first = page.get_by_role("button", name="Apply").first
-            first.click()
-            page.get_by_text("The target is met").first.wait_for(timeout=180_000)
-            _settle(page, 180)
-            _no_exception(page)
-            card = page.locator('[data-testid="stMetric"]').filter(has_text="Gap now").first
-            now = _number(card.locator('[data-testid="stMetricValue"]').inner_text())
-            assert now <= target + 5e-5 and now < model_gap
-            # the sidebar names the re-ranking now in use, in plain words
-            side = page.locator('[data-testid="stSidebar"]').inner_text()
-            assert "Re-ranking" in side and "lam" not in side.split("Re-ranking")[-1]
-            _full_shot(page, SHOTS / "close_gap_applied.png")
-            # presenter mode: the same answer without the table of every setting and with no
-            # technical name in the page's text
-            page.locator('[data-testid="stSidebar"]').get_by_text("Presenter mode").click()
-            _settle(page, 180)
-            page.get_by_text("The target is met").first.wait_for(timeout=60_000)
-            _no_exception(page)
-            main = page.locator('[data-testid="stMain"]').inner_text()
-            assert "settings tried" not in main
-            for word in ("lam", "ugf", "popularity_band", "user_attr"):
-                assert word not in main, word
-            _full_shot(page, SHOTS / "close_gap_presenter.png")
-        except Exception as exc:
-            raise AssertionError(f"{exc}\n--- server log ---\n"
-                                 f"{_diagnose(request, page, 'close_gap')}") from exc
-        finally:
-            page.close()
-            browser.close()
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        load_movielens(page, base, ml100k_path)
+        # navigate inside the session (a new URL would be a new session)
+        page.get_by_role("link", name="Close a gap").click()
+        page.get_by_role("button", name="Find settings").wait_for(timeout=120_000)
+        _settle(page, 180)
+        _no_exception(page)
+        assert page.get_by_text("MovieLens").count() >= 1  # the sidebar names the data
+        field = page.get_by_role("spinbutton").first
+        label = page.get_by_text(re.compile(r"Largest gap to reach \(the model's: ")).first
+        model_gap = float(re.search(r"model's: ([0-9.]+)", label.inner_text()).group(1))
+        target = float(field.input_value())
+        assert target == pytest.approx(model_gap / 2, abs=6e-4)  # default: half the gap
+        page.get_by_role("button", name="Find settings").click()
+        page.get_by_text("meets the target").first.wait_for(timeout=180_000)
+        _settle(page, 180)
+        _no_exception(page)
+        assert page.locator(".js-plotly-plot .main-svg").count() >= 1
+        _full_shot(page, SHOTS / "close_gap_found.png")
+        assert page.evaluate(CLIPPED_JS) == []
+        page.get_by_text(re.compile(r"All \d+ settings tried")).click()
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        _full_shot(page, SHOTS / "close_gap_all_settings.png")
+        first = page.get_by_role("button", name="Apply").first
+        first.click()
+        page.get_by_text("The target is met").first.wait_for(timeout=180_000)
+        _settle(page, 180)
+        _no_exception(page)
+        card = page.locator('[data-testid="stMetric"]').filter(has_text="Gap now").first
+        now = _number(card.locator('[data-testid="stMetricValue"]').inner_text())
+        assert now <= target + 5e-5 and now < model_gap
+        # the sidebar names the re-ranking now in use, in plain words
+        side = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "Re-ranking" in side and "lam" not in side.split("Re-ranking")[-1]
+        _full_shot(page, SHOTS / "close_gap_applied.png")
+        # presenter mode: the same answer without the table of every setting and with no
+        # technical name in the page's text
+        page.locator('[data-testid="stSidebar"]').get_by_text("Presenter mode").click()
+        _settle(page, 180)
+        page.get_by_text("The target is met").first.wait_for(timeout=60_000)
+        _no_exception(page)
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "settings tried" not in main
+        for word in ("lam", "ugf", "popularity_band", "user_attr"):
+            assert word not in main, word
+        _full_shot(page, SHOTS / "close_gap_presenter.png")
+    except Exception as exc:
+        raise AssertionError(f"{exc}\n--- server log ---\n"
+                             f"{_diagnose(request, page, 'close_gap')}") from exc
+    finally:
+        page.close()
+        page.close()

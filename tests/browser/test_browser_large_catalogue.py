@@ -19,13 +19,10 @@ from fairrec_app.layout import PAGES
 from fairrec_core import names
 from fairrec_core.limits import current
 from tests.browser.test_browser_app import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SHOTS,
     _diagnose,
     _full_shot,
     _no_exception,
-    _require_browser,
     _settle,
     start_server,
 )
@@ -33,17 +30,6 @@ from tests.browser.test_browser_app import (
 pytestmark = pytest.mark.browser
 
 ITEMS, USERS, EXTRA = 100_000, 2_000, 60_000
-
-
-@pytest.fixture
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _ready(page, timeout: float = 600.0) -> None:

@@ -30,8 +30,6 @@ import pytest
 from fairrec_app import layout
 from fairrec_core import names
 from tests.browser.test_browser_app import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SHOTS,
     _diagnose,
     _full_shot,
@@ -44,7 +42,7 @@ from tests.browser.test_browser_app import (
 pytestmark = pytest.mark.browser
 
 #: Identifiers that must not be visible outside tooltips.
-TECHNICAL = re.compile(r"\blam\b|ugf\(|popularity_band|calibrated\(")
+TECHNICAL = re.compile(r"\blam\b|ugf\(|popularity_band|calibrated\(|Technical name:")
 #: The re-ranker switched on for the checks (What-if's toggle is labelled with its human name).
 RERANKER = names.reranker("calibrated")
 
@@ -181,24 +179,20 @@ def _check_every_page(request, page, base: str, data: str) -> list[str]:
     return problems
 
 
-def _run(request, base: str, data: str, before=None, after=None) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        try:
-            page.goto(f"{base}/", wait_until="domcontentloaded")
-            if before is not None:
-                before(page)
-            problems = _check_every_page(request, page, base, data)
-            if after is not None:
-                after(page)
-        except Exception as exc:
-            raise AssertionError(f"{exc}\n--- server log ---\n"
-                                 f"{_diagnose(request, page, f'plain_{data}')}") from exc
-        finally:
-            browser.close()
+def _run(request, browser, base: str, data: str, before=None, after=None) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(f"{base}/", wait_until="domcontentloaded")
+        if before is not None:
+            before(page)
+        problems = _check_every_page(request, page, base, data)
+        if after is not None:
+            after(page)
+    except Exception as exc:
+        raise AssertionError(f"{exc}\n--- server log ---\n"
+                             f"{_diagnose(request, page, f'plain_{data}')}") from exc
+    finally:
+        page.close()
     assert not problems, "\n".join(problems)
 
 
@@ -223,13 +217,13 @@ def _presenter(page) -> None:
     _full_shot(page, SHOTS / "plain_demo_presenter_audit.png")
 
 
-def test_every_page_plain_and_uncut_on_the_demo(request, tmp_path):
+def test_every_page_plain_and_uncut_on_the_demo(request, tmp_path, browser):
     _require_browser()
     base, _ = start_server(request, tmp_path / "streamlit.log")
-    _run(request, base, "demo", after=_presenter)
+    _run(request, browser, base, "demo", after=_presenter)
 
 
-def test_every_page_plain_and_uncut_on_movielens(request, tmp_path, ml100k_path):
+def test_every_page_plain_and_uncut_on_movielens(request, tmp_path, ml100k_path, browser):
     _require_browser()
     base, _ = start_server(request, tmp_path / "streamlit.log",
                            env={"FAIRREC_DATA_ROOTS": str(ml100k_path.parent)})
@@ -256,4 +250,4 @@ def test_every_page_plain_and_uncut_on_movielens(request, tmp_path, ml100k_path)
         SHOTS.mkdir(parents=True, exist_ok=True)
         _full_shot(page, SHOTS / "plain_movielens_loaded.png")
 
-    _run(request, base, "movielens", before=load)
+    _run(request, browser, base, "movielens", before=load)

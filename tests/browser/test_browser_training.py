@@ -16,13 +16,10 @@ import pytest
 
 from fairrec_core import names
 from tests.browser.test_browser_app import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SHOTS,
     _diagnose,
     _full_shot,
     _no_exception,
-    _require_browser,
     _settle,
     start_server,
 )
@@ -32,17 +29,6 @@ pytestmark = pytest.mark.browser
 
 #: Far more epochs than the test waits for, with early stopping off (no validation split).
 EPOCHS = 400
-
-
-@pytest.fixture
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _metric(page, label: str) -> str:
