@@ -44,7 +44,8 @@ class GapSearch:
       ``source`` (``grid``, ``refined`` by bisection, or ``model``), ``params`` (JSON).
     - ``shortlist``: the least-cost setting that meets the target per re-ranker, cheapest first
       (or, when none meets, each one's closest), with the full audit's simultaneous interval
-      of the gap ``ci_lo, ci_hi`` and ``p_value`` (``n_resamples`` bootstrap resamples and
+      of the gap ``ci_lo, ci_hi`` and the pair's max-T adjusted ``p_value`` (below 0.05
+      exactly when the interval leaves out 0; ``n_resamples`` bootstrap resamples and
       permutations).
     - ``skipped``: re-rankers that cannot act on this gap, with the reason.
     """

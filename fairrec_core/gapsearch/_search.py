@@ -108,7 +108,7 @@ def search_gap(ctx, candidates: RankedLists, target: GapTarget, *, train=None,
         full = ctx.audit(lists, n_bootstrap=n_resamples, n_permutations=n_resamples, seed=seed)
         gap = full.gap(target.attribute, column)
         intervals.append({"ci_lo": float(gap["ci_lo"]), "ci_hi": float(gap["ci_hi"]),
-                          "p_value": float(gap["p_value"])})
+                          "p_value": float(gap["p_value_pair"])})
     shortlist = pd.concat([shortlist.reset_index(drop=True),
                            pd.DataFrame(intervals, columns=["ci_lo", "ci_hi", "p_value"])], axis=1)
     report(1.0, "Done")

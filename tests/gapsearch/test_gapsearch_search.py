@@ -59,6 +59,7 @@ def test_shortlist_intervals_are_the_full_audits(shop_pipeline, reachable):
         lists, _ = independent_gap(ctx, cands, row["setting"], "gender", "ndcg@10")
         full = ctx.audit(lists, n_bootstrap=N, n_permutations=N, seed=0).gap("gender", "ndcg@10")
         assert (row["ci_lo"], row["ci_hi"]) == pytest.approx((full["ci_lo"], full["ci_hi"]))
+        assert row["p_value"] == pytest.approx(full["p_value_pair"])  # agrees with the interval
         assert row["ci_lo"] <= row["gap"] <= row["ci_hi"]
         assert full["difference"] == pytest.approx(row["gap"], abs=1e-12)
     # cheapest first, each the least-cost setting of its re-ranker that meets the target
