@@ -5,7 +5,6 @@ applied re-ranking from the page's full audit."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,28 +17,13 @@ from fairrec_core.audit import ACCURACY_METRICS
 from fairrec_core.gapsearch import GapSearch, GapTarget, search_gap
 
 #: Session-state keys of this page (page-prefixed, like :mod:`fairrec_app.keys`).
-REQUEST = "closegap.request"  # Request of the last "Find settings"
+REQUEST = "closegap.request"  # the GapTarget of the last "Find settings"
 APPLIED = "closegap.applied"  # the setting (spec string) applied from this page
 
 GAP, RATIO = "Largest gap", "Smallest ratio"
 
 
-@dataclass(frozen=True)
-class Request:
-    """What the user asked for (hashable: the cache key of the search with the model key)."""
-
-    attribute: str
-    metric: str
-    max_gap: float | None = None
-    min_ratio: float | None = None
-
-    @property
-    def target(self) -> GapTarget:
-        return GapTarget(self.attribute, self.metric, max_gap=self.max_gap,
-                         min_ratio=self.min_ratio)
-
-
-def request_form(before, k: int) -> Request | None:
+def request_form(before, k: int) -> GapTarget | None:
     """Attribute, metric and target (default: half the model's gap); the request when "Find
     settings" is pressed, else the last one of this session."""
     ss = st.session_state
@@ -71,13 +55,14 @@ def request_form(before, k: int) -> Request | None:
         key=keys.widget("closegap", "target", attribute, metric, kind))
     if st.button("Find settings", type="primary", icon=":material/search:",
                  key=keys.widget("closegap", "find")):
-        ss[REQUEST] = Request(attribute, metric, value if kind == GAP else None,
-                              value if kind == RATIO else None)
+        with layout.error_box("Target"):  # e.g. a smallest ratio of 0
+            ss[REQUEST] = GapTarget(attribute, metric, max_gap=value if kind == GAP else None,
+                                    min_ratio=value if kind == RATIO else None)
     return ss.get(REQUEST)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def search(split_key: str, model_key: str, k: int, request: Request, _ctx,
+def search(split_key: str, model_key: str, k: int, request: GapTarget, _ctx,
            _candidates) -> GapSearch:
     """The search (cached by split, model, k and request), with a progress bar while it runs."""
     slot = st.empty()  # created here, so that a cache hit replays it (and its removal)
@@ -86,7 +71,7 @@ def search(split_key: str, model_key: str, k: int, request: Request, _ctx,
         slot.progress(fraction, text=_progress_text(text))
 
     try:
-        return search_gap(_ctx, _candidates, request.target, progress=progress)
+        return search_gap(_ctx, _candidates, request, progress=progress)
     finally:
         slot.empty()
 
@@ -236,12 +221,11 @@ def every_setting(result: GapSearch) -> None:
                           key="closegap.settings")
 
 
-def applied_gap(cur, request: Request) -> None:
+def applied_gap(cur, t: GapTarget) -> None:
     """The gap of the session's re-ranked lists from the full audit (the audit page's), and
     whether the target is met."""
     if not cur.reranking.active:
         return
-    t = request.target
     _, res, label = services.assessed(cur)
     row = res.gap(t.attribute, t.column(cur.k))
     value = float(row["ratio"] if t.by_ratio else row["difference"])
