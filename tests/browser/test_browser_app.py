@@ -49,6 +49,36 @@ pytestmark = pytest.mark.browser
 KL = glossary.label("calibration_kl@10")
 
 
+#: Every text a user must read in full (metric labels, values and deltas, buttons and page
+#: links, select boxes, tabs, table cells, widget labels, headings) whose element is narrower
+#: than its text (scrollWidth beyond clientWidth), described one per entry.
+CLIPPED_JS = """() => {
+  const out = [];
+  // the element and every element inside it that holds text: the one that clips may be a
+  // wrapper (a download button's label is clipped by a div inside the button)
+  const check = (sel, what) => document.querySelectorAll(sel).forEach(root => {
+    if (root.offsetParent === null) return;  // not displayed (a closed tab, an expander)
+    for (const e of [root, ...root.querySelectorAll('*')]) {
+      if (!e.innerText || !e.innerText.trim() || e.offsetParent === null) continue;
+      if (e.scrollWidth > e.clientWidth + 1) {
+        out.push(`${what}: "${e.innerText.trim().slice(0, 80)}" needs ${e.scrollWidth}px, has ${e.clientWidth}px`);
+        return;
+      }
+    }
+  });
+  check('[data-testid="stMetricLabel"]', 'metric label');
+  check('[data-testid="stMetricValue"]', 'metric value');
+  check('[data-testid="stMetricDelta"]', 'metric delta');
+  check('button, [data-testid="stPageLink"]', 'button');
+  check('[data-testid="stSelectbox"] [data-baseweb="select"]', 'select box');
+  check('[data-testid="stTab"]', 'tab');
+  check('[data-testid="stTable"] th, [data-testid="stTable"] td', 'table cell');
+  check('[data-testid="stWidgetLabel"]', 'widget label');
+  check('[data-testid="stHeading"]', 'heading');
+  return out;
+}"""
+
+
 def _require_browser():
     if CHROMIUM.is_file():
         return

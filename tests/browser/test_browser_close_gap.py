@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tests.browser.test_browser_app import (
+    CLIPPED_JS,
     SHOTS,
     _diagnose,
     _full_shot,
@@ -24,18 +25,7 @@ pytestmark = pytest.mark.browser
 
 #: Text cut off by its box (button labels, widget labels, headings, metric labels and values):
 #: an element whose scrollWidth exceeds its clientWidth.
-CLIPPED_JS = """() => {
-  const out = [];
-  const sel = 'button, [data-testid="stWidgetLabel"], [data-testid="stHeading"], '
-    + '[data-testid="stMetricLabel"], [data-testid="stMetricValue"]';
-  document.querySelectorAll(sel).forEach(root => {
-    for (const e of [root, ...root.querySelectorAll('*')]) {
-      if (!e.innerText || !e.innerText.trim() || e.offsetParent === null) continue;
-      if (e.scrollWidth > e.clientWidth + 1) { out.push(e.innerText.trim().slice(0, 80)); return; }
-    }
-  });
-  return out;
-}"""
+
 
 
 def _number(text: str) -> float:

@@ -30,6 +30,7 @@ import pytest
 from fairrec_app import layout
 from fairrec_core import names
 from tests.browser.test_browser_app import (
+    CLIPPED_JS,
     SHOTS,
     _diagnose,
     _full_shot,
@@ -45,33 +46,6 @@ pytestmark = pytest.mark.browser
 TECHNICAL = re.compile(r"\blam\b|ugf\(|popularity_band|calibrated\(|Technical name:")
 #: The re-ranker switched on for the checks (What-if's toggle is labelled with its human name).
 RERANKER = names.reranker("calibrated")
-
-#: Elements whose text must not be cut off: CSS selector -> what it is (for the message).
-CLIPPED_JS = """() => {
-  const out = [];
-  // the element and every element inside it that holds text: the one that clips may be a
-  // wrapper (a download button's label is clipped by a div inside the button)
-  const check = (sel, what) => document.querySelectorAll(sel).forEach(root => {
-    if (root.offsetParent === null) return;  // not displayed (a closed tab, an expander)
-    for (const e of [root, ...root.querySelectorAll('*')]) {
-      if (!e.innerText || !e.innerText.trim() || e.offsetParent === null) continue;
-      if (e.scrollWidth > e.clientWidth + 1) {
-        out.push(`${what}: "${e.innerText.trim().slice(0, 80)}" needs ${e.scrollWidth}px, has ${e.clientWidth}px`);
-        return;
-      }
-    }
-  });
-  check('[data-testid="stMetricLabel"]', 'metric label');
-  check('[data-testid="stMetricValue"]', 'metric value');
-  check('[data-testid="stMetricDelta"]', 'metric delta');
-  check('button, [data-testid="stPageLink"]', 'button');
-  check('[data-testid="stSelectbox"] [data-baseweb="select"]', 'select box');
-  check('[data-testid="stTab"]', 'tab');
-  check('[data-testid="stTable"] th, [data-testid="stTable"] td', 'table cell');
-  check('[data-testid="stWidgetLabel"]', 'widget label');
-  check('[data-testid="stHeading"]', 'heading');
-  return out;
-}"""
 
 #: Dataframes whose columns together are narrower than their headers' text (see the docstring).
 GRID_JS = """() => {

@@ -16,6 +16,7 @@ import pytest
 
 from fairrec_core import names
 from tests.browser.test_browser_app import (
+    CLIPPED_JS,
     SHOTS,
     _diagnose,
     _full_shot,
@@ -34,15 +35,6 @@ EPOCHS = 400
 def _metric(page, label: str) -> str:
     card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return card.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def _cut_off(page) -> list[str]:
-    """Texts of the comparison table's cells, the metric cards and the buttons that do not fit
-    their box at the current width (scrollWidth beyond clientWidth)."""
-    return page.evaluate("""() => [...document.querySelectorAll(
-        '[data-testid="stTable"] th, [data-testid="stTable"] td, ' +
-        '[data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] p, button p')]
-        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
 
 
 def _pick(page, label: str, option: str) -> None:
@@ -93,7 +85,7 @@ def test_a_long_bpr_training_is_cancelled_from_the_page(request, tmp_path, brows
         _ready(page)
         table = page.locator('[data-testid="stTable"]').first.inner_text()
         assert "gender gap" in table and "age group gap" in table and "region gap" in table
-        assert _cut_off(page) == []  # at 1440 px
+        assert page.evaluate(CLIPPED_JS) == []  # at 1440 px
         _full_shot(page, SHOTS / "training-cancelled.png")
         print(f"cancel took effect after {cancelled_in:.1f} s")
         # the other pages work with the previous model (the same session: the sidebar's links)
@@ -127,7 +119,7 @@ def test_a_long_bpr_training_is_cancelled_from_the_page(request, tmp_path, brows
         assert _metric(page, "Model") == names.model("bpr")
         chips = page.locator('[data-testid="stMultiSelect"]').first.inner_text()
         assert names.model("bpr") in chips and names.model("ease") in chips, chips
-        assert _cut_off(page) == []
+        assert page.evaluate(CLIPPED_JS) == []
         _full_shot(page, SHOTS / "training-finished.png")
     except Exception as exc:
         raise AssertionError(f"{exc}\n--- server log ---\n{_diagnose(request, page, 'training')}") from exc
