@@ -4,10 +4,12 @@ regression probe whose ROC AUC is 0.5 when nothing leaks.
 
 ``probe(features, labels)`` -> :class:`LeakageResult`; ``user_embeddings(model, users)`` and
 ``list_features(lists, n_items)`` build the features; ``leakage(model, data, lists, attribute)``
-runs both and returns a small table.
+runs both and returns a small table. ``attribute_directions`` and ``project_out`` remove an
+attribute's linear directions from embeddings (iterative nullspace projection).
 """
 
 from fairrec_core.leakage._probe import INTERVAL_METHOD, LEVEL, LeakageResult, informative, probe
+from fairrec_core.leakage._project import attribute_directions, project_out
 from fairrec_core.leakage._sources import (
     COLUMNS,
     EMBEDDING_ARRAYS,
@@ -23,10 +25,12 @@ __all__ = [
     "INTERVAL_METHOD",
     "LEVEL",
     "LeakageResult",
+    "attribute_directions",
     "embedding_array",
     "informative",
     "leakage",
     "list_features",
     "probe",
+    "project_out",
     "user_embeddings",
 ]
