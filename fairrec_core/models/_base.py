@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from fairrec_core.errors import ModelError
 from fairrec_core.limits import check_dense, current
+from fairrec_core.rebalance import WEIGHT_COLUMN
 
 #: Scores are computed for at most this many (user, item) cells at once.
 CHUNK_CELLS = 1 << 22
@@ -60,6 +61,9 @@ class Recommender:
     _array_shapes: ClassVar[dict[str, tuple[tuple[str, ...], str, str | None]]] = {}
     #: Hyperparameters that size a PyTorch network (checked against the saved weights on load).
     _module_params: ClassVar[tuple[str, ...]] = ()
+    #: Whether ``fit`` uses interaction weights (a ``"weight"`` column of the training
+    #: interactions, see :mod:`fairrec_core.rebalance`); a model that cannot refuses such data.
+    takes_weights: ClassVar[bool] = False
 
     # ---- parameters ------------------------------------------------------------------------
     @classmethod
@@ -92,6 +96,7 @@ class Recommender:
         if train.n_interactions == 0:
             raise ModelError(f"{self.name}: the training data has no interactions")
         self._check_params()
+        self._check_weights(train)
         vars(self).pop("fingerprint_", None)  # a failed re-fit leaves the model unfitted
         self.n_users_ = int(train.n_users)
         self.n_items_ = int(train.n_items)
@@ -111,6 +116,22 @@ class Recommender:
 
     def _check_params(self) -> None:
         """Raise :class:`ModelError` for a hyperparameter out of range (subclasses extend)."""
+
+    def _check_weights(self, train) -> None:
+        """Rebalanced data (a ``"weight"`` interaction column) needs a model that takes weights,
+        and weights that are finite, non-negative and not all zero."""
+        if WEIGHT_COLUMN not in train.interactions.columns:
+            return
+        if not self.takes_weights:
+            raise ModelError(
+                f"{self.name}: cannot use interaction weights (rebalanced training data); train "
+                "it on the data without rebalancing, or choose a model that takes weights"
+            )
+        w = train.interactions[WEIGHT_COLUMN].to_numpy()
+        if not np.issubdtype(w.dtype, np.number) or not np.isfinite(w).all() or (w < 0).any():
+            raise ModelError(f"{self.name}: interaction weights must be finite numbers >= 0")
+        if not w.sum() > 0:
+            raise ModelError(f"{self.name}: interaction weights are all zero")
 
     def _fit(self, train, progress: ProgressCallback | None) -> None:
         raise NotImplementedError
