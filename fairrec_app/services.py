@@ -350,3 +350,16 @@ def assessed(cur, *, reranked: bool = True):
     label = (f"{ms.choice.title} → re-ranked: {cur.reranking.title}" if reranking is not None
              else ms.choice.title)
     return lists, result, label
+
+
+# ---- leakage and mitigation --------------------------------------------------------------------
+@st.cache_data(show_spinner="Probing what the model reveals about its users…", max_entries=32)
+def leakage(lists_key: str, attribute: str, _model, _data: Dataset,
+            _lists: RankedLists) -> pd.DataFrame:
+    """:func:`fairrec_core.leakage.leakage` of ``attribute`` from the model's user embeddings (when
+    it has them) and from ``_lists`` (``lists_key``: the model key plus what produced the lists)."""
+    from fairrec_core.leakage import leakage as probe_leakage
+    from fairrec_core.models import limit_threads
+
+    with limit_threads(threads()):
+        return probe_leakage(_model, _data, _lists, attribute)

@@ -210,6 +210,10 @@ TERMS = {
                 "share.",
     "Exposure": "How much attention an item gets: a slot near the top of a list counts more "
                 "than one further down.",
+    "Leakage score": "How well a simple classifier tells a user's group (for example gender) "
+                     "from what the model learned about the user or from the user's list, "
+                     "scored on users it was not trained on: 0.5 is no better than chance, 1 "
+                     "tells every user apart.",
     "Presenter mode": "Hides technical detail (methods, parameter names, downloads, tables of "
                       "p-values) so that a page shows its verdicts and charts.",
 }

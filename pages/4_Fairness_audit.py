@@ -12,6 +12,7 @@ from fairrec_app import (
     findings,
     keys,
     layout,
+    leakage_views,
     scorecard_views,
     services,
     widgets,
@@ -190,6 +191,11 @@ st.plotly_chart(charts.distributions(dist.sort_values("group"), glossary.label(m
                                      attribute=by), key="audit.dist")
 st.caption("Box: middle half of the users; line: median; dashed: mean. Many users at 0 means "
            "their list found none of their held-out items.")
+
+# ---- attribute leakage --------------------------------------------------------------------------
+reranked_on = bool(cur.reranking.active and use_reranked)
+leakage_views.section(cur, lists, f"{cur.ms.key}|{k}|{cur.reranking.label if reranked_on else ''}",
+                      attrs)
 
 if layout.presenter():
     st.stop()
