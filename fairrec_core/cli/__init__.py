@@ -1,4 +1,4 @@
-"""Command line: ``python -m fairrec_core {data,train,audit,scorecard,close-gap} ...``.
+"""Command line: ``python -m fairrec_core {data,train,audit,scorecard,close-gap,mitigate} ...``.
 
 Each subcommand lives in its own module exposing ``add_parser(subparsers)``; the parser's
 ``func`` runs it. A :class:`~fairrec_core.errors.FairrecError` becomes one line on stderr and
@@ -11,11 +11,11 @@ import argparse
 import sys
 
 from fairrec_core import __version__
-from fairrec_core.cli import _audit, _closegap, _data, _scorecard, _train
+from fairrec_core.cli import _audit, _closegap, _data, _mitigate, _scorecard, _train
 from fairrec_core.errors import FairrecError
 
 #: The subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = [_data, _train, _audit, _scorecard, _closegap]
+SUBCOMMANDS = [_data, _train, _audit, _scorecard, _closegap, _mitigate]
 
 EXIT_USAGE_OR_DATA = 2
 

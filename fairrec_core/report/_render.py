@@ -16,6 +16,7 @@ from fairrec_core.report._html import esc as _e
 from fairrec_core.report._html import fmt
 from fairrec_core.report._html import table as _table
 from fairrec_core.report._methods import METHODS_HTML
+from fairrec_core.report._mitigation import mitigation_section
 from fairrec_core.report._rerank import rerank_section
 from fairrec_core.report._statistics import (
     adjusted_section,
@@ -49,7 +50,7 @@ details[open] summary{border-bottom:1px solid #dee2e6;margin-bottom:.4em}
 
 def render_report(result: AuditResult, *, title: str, dataset_summary: dict, settings: dict,
                   rerank_effect: pd.DataFrame | None = None, scorecard=None, policy=None,
-                  rerank_groups: pd.DataFrame | None = None) -> str:
+                  rerank_groups: pd.DataFrame | None = None, mitigation=None) -> str:
     """The audit as one HTML document (str) that opens offline: the scorecard first (executive
     summary), the re-ranking's effect per group, then every detail folded (``<details>``).
 
@@ -60,6 +61,8 @@ def render_report(result: AuditResult, *, title: str, dataset_summary: dict, set
     both from :func:`fairrec_core.report.rerank_effect`. ``scorecard`` is the
     :class:`~fairrec_core.scorecard.Scorecard` to lead with; without it, the scorecard of
     ``result`` under ``policy`` (default: :class:`~fairrec_core.scorecard.Policy`).
+    ``mitigation``: a :class:`~fairrec_core.mitigation.MitigationResult` shown after the
+    re-ranking (its trade-off chart and table).
     """
     from fairrec_core.scorecard import Policy
     from fairrec_core.scorecard import scorecard as make_scorecard
@@ -83,6 +86,10 @@ def render_report(result: AuditResult, *, title: str, dataset_summary: dict, set
     details = "".join(f'<details id="d{i}"><summary>{_e(name)}</summary>{content}</details>'
                       for i, (name, content) in enumerate(sections))
     notes = "".join(f'<p class="note">{_e(n)}</p>' for n in result.notes)
+    n_audit = figure.n
+    mitigated = "" if mitigation is None else (
+        '<section id="mitigation"><h2>Mitigation: pre-, in- and post-processing</h2>'
+        f"{mitigation_section(mitigation, figure)}</section>")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{_e(title)}</title><style>{_CSS}</style>"
@@ -92,8 +99,9 @@ def render_report(result: AuditResult, *, title: str, dataset_summary: dict, set
         f'<section id="summary"><h2>Summary</h2>{summary_section(card)}{notes}</section>'
         f'<section id="rerank"><h2>Re-ranking: before → after per group</h2>'
         f"{rerank_section(settings, rerank_effect, rerank_groups)}</section>"
+        f"{mitigated}"
         f'<section id="details"><h2>Details</h2><p class="note">Every table and chart of the '
-        f"audit ({figure.n} interactive charts); click a heading to open it.</p>{details}"
+        f"audit ({n_audit} interactive charts); click a heading to open it.</p>{details}"
         f"</section>{_RESIZE}</body></html>\n"
     )
 
