@@ -4,17 +4,28 @@
 Every (user, item) cell is fitted: preference 1 with confidence ``1 + alpha`` for an
 interaction, preference 0 with confidence 1 otherwise; the model is ``x_u . y_i + b_u + b_i``.
 Each half-step solves the regularised weighted least squares of all users (or items) at once by
-a few warm-started conjugate-gradient steps (Takacs et al. 2011), using only dense matrix
-products and the sparse interaction matrix.
+a few warm-started conjugate-gradient steps (Takacs et al. 2011, :mod:`._als_solve`).
+
+Interaction weights (a ``"weight"`` column, :mod:`fairrec_core.rebalance`) make the confidence of
+an interaction ``1 + alpha * w``. In-processing fairness (issue 11): ``fairness="user_gap"`` or
+``"item_exposure"`` with weight ``fairness_weight`` (see :mod:`._als_fair`), and ``leakage_attr``:
+after every user half-step the user factors are projected onto the orthogonal complement of the
+attribute's linear directions (:func:`fairrec_core.leakage.attribute_directions`, recomputed from
+the current factors), so the item factors adapt to embeddings that do not carry the attribute.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from fairrec_core.errors import ModelError
-from fairrec_core.models._base import Progress, Recommender, binary_matrix, chunk_rows
+from fairrec_core.models._als_fair import exposure_shift, user_gap_scale, user_losses
+from fairrec_core.models._als_solve import solve_side
+from fairrec_core.models._base import Progress, Recommender, binary_matrix
 from fairrec_core.models._validation import (
     EarlyStopping,
     check_fraction,
@@ -22,6 +33,10 @@ from fairrec_core.models._validation import (
     report_stop,
     validation_ndcg,
 )
+from fairrec_core.models._weights import weight_matrix
+
+#: The half-step under its former name (tests/models/test_models_known_answers.py imports it).
+_solve_side = solve_side
 
 
 def _positive_int(name: str, key: str, value) -> None:
@@ -29,49 +44,18 @@ def _positive_int(name: str, key: str, value) -> None:
         raise ModelError(f"{name}: {key} must be a positive integer, got {value!r}")
 
 
-def _solve_side(m: sp.csr_matrix, own: np.ndarray, other: np.ndarray, other_bias: np.ndarray,
-                alpha: float, reg: float, cg_steps: int) -> np.ndarray:
-    """Update ``own`` (rows: [factors, bias]) given the other side's factors and biases.
+@dataclass
+class _Terms:
+    """What one fit's alternations need besides the two matrices: the extra confidence of each
+    interaction in either orientation (None: the constant ``alpha``), the fairness groups and
+    the leakage labels."""
 
-    ``m`` is the binary matrix with ``own``'s entities as rows. The design rows are
-    ``w_j = [other_j, 1]`` and the targets ``p - other_bias_j``.
-    """
-    w = np.hstack([other, np.ones((len(other), 1), dtype=other.dtype)])
-    gram = w.T @ w + reg * np.eye(w.shape[1], dtype=w.dtype)
-    # right-hand side: -W'b + sum over interactions of ((1+alpha)(1-b_j) + b_j) w_j
-    coef = m.copy()
-    coef.data = ((1.0 + alpha) * (1.0 - other_bias[m.indices]) + other_bias[m.indices]).astype(
-        np.float32
-    )
-    rhs = (coef @ w) - (w.T @ other_bias)[None, :]
-
-    def apply(x: np.ndarray) -> np.ndarray:
-        out = x @ gram
-        step = chunk_rows(m.shape[1])
-        for start in range(0, len(x), step):
-            block = m[start : start + step]
-            rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
-            dense = x[start : start + step] @ w.T
-            vals = alpha * dense[rows, block.indices]
-            d = sp.csr_matrix((vals, block.indices, block.indptr), shape=block.shape)
-            out[start : start + step] += d @ w
-        return out
-
-    x = own.copy()
-    r = rhs - apply(x)
-    p = r.copy()
-    rs_old = np.einsum("ij,ij->i", r, r)
-    for _ in range(cg_steps):
-        ap = apply(p)
-        denom = np.einsum("ij,ij->i", p, ap)
-        a = np.divide(rs_old, denom, out=np.zeros_like(rs_old), where=denom > 0)
-        x += a[:, None] * p
-        r -= a[:, None] * ap
-        rs_new = np.einsum("ij,ij->i", r, r)
-        beta = np.divide(rs_new, rs_old, out=np.zeros_like(rs_new), where=rs_old > 0)
-        p = r + beta[:, None] * p
-        rs_old = rs_new
-    return x.astype(np.float32)
+    extra: np.ndarray | None = None
+    extra_t: np.ndarray | None = None
+    user_codes: np.ndarray | None = None
+    item_codes: np.ndarray | None = None
+    leak_labels: np.ndarray | None = None
+    user_scale: np.ndarray | None = None
 
 
 class ALS(Recommender):
@@ -79,7 +63,13 @@ class ALS(Recommender):
     ``alpha``: extra confidence of an interaction; ``iterations``: at most this many
     alternations, stopped early when validation NDCG@10 has not improved for ``patience``
     iterations (``validation`` is the held-out fraction of the training interactions; 0 turns
-    early stopping off). After early stopping one last alternation uses all interactions."""
+    early stopping off). After early stopping one last alternation uses all interactions.
+
+    ``fairness`` (one of :attr:`FAIRNESS`) with weight ``fairness_weight`` >= 0 adds a penalty
+    on the gap between groups of ``fairness_attr`` (a user attribute for ``"user_gap"``, an item
+    attribute for ``"item_exposure"``); ``leakage_attr`` (a user attribute, "" for none) removes
+    that attribute's linear directions (at most ``leakage_rounds`` a half-step) from the user
+    factors. ``"none"`` or weight 0 and no ``leakage_attr`` train exactly the plain model."""
 
     name = "als"
     _arrays = ("user_factors_", "item_factors_", "user_bias_", "item_bias_")
@@ -90,6 +80,10 @@ class ALS(Recommender):
         "item_bias_": (("items",), "float32", None),
     }
     _scalars = ("iterations_",)
+    takes_weights = True
+    FAIRNESS: ClassVar[tuple[str, ...]] = ("none", "user_gap", "item_exposure")
+    #: ``fairness_weight`` at full strength of the Mitigation sweep (benchmarks/bench_fair_als.py).
+    FAIRNESS_FULL: ClassVar[dict[str, float]] = {"user_gap": 1.0, "item_exposure": 1.0}
 
     def __init__(
         self,
@@ -100,6 +94,11 @@ class ALS(Recommender):
         cg_steps: int = 3,
         validation: float = 0.05,
         patience: int = 3,
+        fairness: str = "none",
+        fairness_weight: float = 0.0,
+        fairness_attr: str = "gender",
+        leakage_attr: str = "",
+        leakage_rounds: int = 4,
         random_state: int = 42,
     ):
         self.factors = factors
@@ -109,29 +108,95 @@ class ALS(Recommender):
         self.cg_steps = cg_steps
         self.validation = validation
         self.patience = patience
+        self.fairness = fairness
+        self.fairness_weight = fairness_weight
+        self.fairness_attr = fairness_attr
+        self.leakage_attr = leakage_attr
+        self.leakage_rounds = leakage_rounds
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        for key in ("factors", "iterations", "cg_steps", "patience"):
+        for key in ("factors", "iterations", "cg_steps", "patience", "leakage_rounds"):
             _positive_int("als", key, getattr(self, key))
         if not float(self.reg) >= 0:
             raise ModelError(f"als: reg must be zero or positive, got {self.reg!r}")
         if not float(self.alpha) > 0:
             raise ModelError(f"als: alpha must be positive, got {self.alpha!r}")
         check_fraction("als", self.validation)
+        if self.fairness not in self.FAIRNESS:
+            raise ModelError(f"als: fairness must be one of {', '.join(self.FAIRNESS)}, "
+                             f"got {self.fairness!r}")
+        if not (np.isfinite(float(self.fairness_weight)) and float(self.fairness_weight) >= 0):
+            raise ModelError(f"als: fairness_weight must be zero or positive, "
+                             f"got {self.fairness_weight!r}")
+        for key in ("fairness_attr", "leakage_attr"):
+            if not isinstance(getattr(self, key), str):
+                raise ModelError(f"als: {key} must be an attribute name (text), "
+                                 f"got {getattr(self, key)!r}")
 
-    def _alternate(self, m: sp.csr_matrix, mt: sp.csr_matrix) -> None:
+    def _terms(self, train, m: sp.csr_matrix) -> tuple[_Terms, sp.csr_matrix]:
+        """The fit's :class:`_Terms` and the item x user matrix (in the order of ``extra_t``)."""
+        # imported here: the fairness groups use the audit's label rule and the projection uses
+        # scikit-learn, neither needed to load or use a plain model
+        from fairrec_core.fairtrain._groups import group_codes
+
+        terms = _Terms()
+        w = weight_matrix(train)
+        lam = float(self.fairness_weight)
+        fair = self.fairness != "none" and lam > 0
+        if w is None:
+            mt = m.T.tocsr()
+            if fair:
+                terms.extra = np.full(m.nnz, float(self.alpha), dtype=np.float32)
+                terms.extra_t = terms.extra
+        else:
+            terms.extra = (float(self.alpha) * w.data).astype(np.float32)
+            e = w.copy()
+            e.data = terms.extra
+            et = e.T.tocsr()
+            et.sort_indices()
+            terms.extra_t = et.data
+            mt = sp.csr_matrix((np.ones(et.nnz, np.float32), et.indices, et.indptr), shape=et.shape)
+        if fair and self.fairness == "user_gap":
+            terms.user_codes = group_codes(train, self.fairness_attr, "user")[0]
+        if fair and self.fairness == "item_exposure":
+            terms.item_codes = group_codes(train, self.fairness_attr, "item")[0]
+        if self.leakage_attr:
+            group_codes(train, self.leakage_attr, "user")  # a clear error for a wrong name
+            terms.leak_labels = train.user_groups(self.leakage_attr).to_numpy()
+        return terms, mt
+
+    def _alternate(self, m: sp.csr_matrix, mt: sp.csr_matrix, terms: _Terms | None = None) -> None:
         alpha, reg, steps = float(self.alpha), float(self.reg), int(self.cg_steps)
-        u = _solve_side(
+        t = terms or _Terms()
+        u = solve_side(
             m, np.hstack([self.user_factors_, self.user_bias_[:, None]]),
             self.item_factors_, self.item_bias_, alpha, reg, steps,
+            extra=t.extra, row_scale=t.user_scale,
         )
         self.user_factors_, self.user_bias_ = u[:, :-1].copy(), u[:, -1].copy()
-        v = _solve_side(
+        if t.leak_labels is not None:
+            from fairrec_core.leakage import attribute_directions, project_out
+
+            dirs = attribute_directions(self.user_factors_, t.leak_labels,
+                                        rounds=int(self.leakage_rounds),
+                                        seed=int(self.random_state))
+            self.user_factors_ = project_out(self.user_factors_, dirs)
+        v = solve_side(
             mt, np.hstack([self.item_factors_, self.item_bias_[:, None]]),
             self.user_factors_, self.user_bias_, alpha, reg, steps,
+            extra=t.extra_t, col_scale=t.user_scale,
         )
         self.item_factors_, self.item_bias_ = v[:, :-1].copy(), v[:, -1].copy()
+        lam = float(self.fairness_weight)
+        if t.item_codes is not None:
+            self.item_bias_ = self.item_bias_ + exposure_shift(
+                mt, t.extra_t, self.user_factors_, self.user_bias_, self.item_factors_,
+                self.item_bias_, reg, t.item_codes, lam)
+        if t.user_codes is not None:  # the next alternation's weights (IRLS)
+            losses = user_losses(m, t.extra, self.user_factors_, self.user_bias_,
+                                 self.item_factors_, self.item_bias_)
+            t.user_scale = user_gap_scale(losses, t.user_codes, lam)
 
     def _fit(self, train, progress) -> None:
         rng = np.random.default_rng(self.random_state)
@@ -142,12 +207,12 @@ class ALS(Recommender):
         self.item_bias_ = np.zeros(self.n_items_, dtype=np.float32)
         fit, val = holdout(train, check_fraction("als", self.validation), int(self.random_state))
         m = binary_matrix(fit)
-        mt = m.T.tocsr()
+        terms, mt = self._terms(fit, m)
         total = int(self.iterations)
         stopper = EarlyStopping(int(self.patience))
         best = None
         for it in range(1, total + 1):
-            self._alternate(m, mt)
+            self._alternate(m, mt, terms)
             score = None
             if val is not None:
                 score = validation_ndcg(self._scores, fit, val)
@@ -163,7 +228,13 @@ class ALS(Recommender):
             self.iterations_ = stopper.best_epoch + 1
             report_stop(progress, stopper, it, total, "iteration")
             full = binary_matrix(train)
-            self._alternate(full, full.T.tocsr())  # the held-out interactions count too
+            terms_full, full_t = self._terms(train, full)
+            if terms.user_codes is not None:  # the weights of the kept state's losses
+                losses = user_losses(full, terms_full.extra, self.user_factors_,
+                                     self.user_bias_, self.item_factors_, self.item_bias_)
+                terms_full.user_scale = user_gap_scale(losses, terms_full.user_codes,
+                                                       float(self.fairness_weight))
+            self._alternate(full, full_t, terms_full)  # the held-out interactions count too
 
     def _state(self):
         return tuple(getattr(self, a).copy() for a in self._arrays)

@@ -1,9 +1,14 @@
 """EASE^R (Steck 2019, "Embarrassingly Shallow Autoencoders for Sparse Data"): a closed-form
-item-item linear model with a zero diagonal, ``B = I - P / diag(P)``, ``P = (X'X + l2 I)^-1``."""
+item-item linear model with a zero diagonal, ``B = I - P / diag(P)``, ``P = (X'X + l2 I)^-1``.
+
+With interaction weights (a ``"weight"`` column) the Gram matrix is ``X' D X``: each user's row
+counts with ``d_u``, the mean weight of that user's interactions (row weights, the weighted least
+squares of Steck's objective); the scores stay ``x_u B`` on the 0/1 history."""
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from fairrec_core.errors import ModelError
 from fairrec_core.limits import (
@@ -15,6 +20,7 @@ from fairrec_core.limits import (
     human_bytes,
 )
 from fairrec_core.models._base import Progress, Recommender, binary_matrix
+from fairrec_core.models._weights import row_weights
 
 
 def _peak_shape(n_items: int) -> tuple[int, int, int]:
@@ -29,6 +35,7 @@ class EASE(Recommender):
     name = "ease"
     _arrays = ("weights_",)
     _array_shapes = {"weights_": (("items", "items"), "float32", None)}
+    takes_weights = True
 
     def __init__(self, l2: float = 400.0):
         self.l2 = l2
@@ -53,7 +60,11 @@ class EASE(Recommender):
         if progress is not None:
             progress(Progress(0, 1, message="computing the item-item Gram matrix"))
         x = binary_matrix(train)
-        gram = (x.T @ x).toarray().astype(np.float64)
+        d = row_weights(train)
+        if d is None:
+            gram = (x.T @ x).toarray().astype(np.float64)
+        else:
+            gram = (x.T @ sp.diags(d) @ x).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += float(self.l2)
         p = np.linalg.inv(gram)
         del gram

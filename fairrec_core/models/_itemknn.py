@@ -1,12 +1,18 @@
-"""Item-item kNN: "items similar to what you bought" (shrunk cosine, top-n neighbours)."""
+"""Item-item kNN: "items similar to what you bought" (shrunk cosine, top-n neighbours).
+
+With interaction weights (a ``"weight"`` column) the cosine is taken over users weighted by their
+row weight ``d_u`` (the mean weight of their interactions): ``sum_u d_u x_ui x_uj /
+(sqrt(sum_u d_u x_ui) sqrt(sum_u d_u x_uj) + shrink)``, i.e. the cosine of ``D^1/2 X``."""
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from fairrec_core.errors import ModelError
 from fairrec_core.models._base import Progress, Recommender, binary_matrix
 from fairrec_core.models._knn import neighbour_table, table_matrix
+from fairrec_core.models._weights import row_weights
 
 
 class ItemKNN(Recommender):
@@ -19,6 +25,7 @@ class ItemKNN(Recommender):
         "neighbor_indices_": (("items", "k"), "int32", "items"),
         "neighbor_weights_": (("items", "k"), "float32", None),
     }
+    takes_weights = True
 
     def __init__(self, neighbors: int = 200, shrink: float = 10.0):
         self.neighbors = neighbors
@@ -36,6 +43,9 @@ class ItemKNN(Recommender):
                 progress(Progress(done, total, message=f"neighbours of {done}/{total} items"))
 
         x = binary_matrix(train)
+        d = row_weights(train)
+        if d is not None:
+            x = sp.diags(np.sqrt(d).astype(np.float32)) @ x
         self.neighbor_indices_, self.neighbor_weights_ = neighbour_table(
             x.T.tocsr(), self.neighbors, float(self.shrink), step
         )

@@ -1,4 +1,8 @@
-"""User-user kNN: "users like you bought" (shrunk cosine, top-n neighbours)."""
+"""User-user kNN: "users like you bought" (shrunk cosine, top-n neighbours).
+
+With interaction weights (a ``"weight"`` column) a neighbour's vote counts with its row weight
+``d_v`` (the mean weight of its interactions): ``score(u, i) = sum_v sim(u, v) d_v x_vi``; the
+neighbours themselves are chosen by ``sim`` alone (the cosine ignores a row's scale)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import numpy as np
 from fairrec_core.errors import ModelError
 from fairrec_core.models._base import Progress, Recommender, binary_matrix
 from fairrec_core.models._knn import neighbour_table, table_matrix
+from fairrec_core.models._weights import row_weights
 
 
 class UserKNN(Recommender):
@@ -19,6 +24,7 @@ class UserKNN(Recommender):
         "neighbor_indices_": (("users", "k"), "int32", "users"),
         "neighbor_weights_": (("users", "k"), "float32", None),
     }
+    takes_weights = True
 
     def __init__(self, neighbors: int = 100, shrink: float = 10.0):
         self.neighbors = neighbors
@@ -38,6 +44,10 @@ class UserKNN(Recommender):
         self.neighbor_indices_, self.neighbor_weights_ = neighbour_table(
             binary_matrix(train), self.neighbors, float(self.shrink), step
         )
+        d = row_weights(train)
+        if d is not None:  # a neighbour's votes count with its row weight
+            self.neighbor_weights_ = (self.neighbor_weights_
+                                      * d[self.neighbor_indices_]).astype(np.float32)
 
     def _scores(self, users: np.ndarray) -> np.ndarray:
         w = table_matrix(self.neighbor_indices_, self.neighbor_weights_, users, self.n_users_)
