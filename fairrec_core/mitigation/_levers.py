@@ -8,7 +8,10 @@
   FAIRNESS_FULL[mode]`` (the class's full-strength weight); for models with that mode.
 - ``"post"`` (the output): a re-ranker at ``strength`` (its ``STRENGTH`` parameter, as the
   close-gap search sets it): the user-group gap re-ranker ``ugf`` for a user-side gap, FA*IR
-  ``fair`` with the protected items (``p = strength``) for an item-side shortfall.
+  ``fair`` with the protected items (``p = strength``, the re-ranker's own strength: the
+  smallest protected share every prefix must be consistent with; at 1 the lists hold only
+  protected items where the candidates have enough, an over-correction the trade-off shows as a
+  gap of the other sign) for an item-side shortfall.
 """
 
 from __future__ import annotations
