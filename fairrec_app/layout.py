@@ -20,6 +20,7 @@ PAGES = (
     ("pages/4_Fairness_audit.py", "Fairness audit", ":material/balance:"),
     ("pages/5_What-if.py", "What-if", ":material/tune:"),
     ("pages/6_Close_a_gap.py", "Close a gap", ":material/target:"),
+    ("pages/7_Mitigation.py", "Mitigation", ":material/healing:"),
 )
 PAGE_PATH = {label: path for path, label, _ in PAGES}
 

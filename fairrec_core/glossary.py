@@ -214,6 +214,16 @@ TERMS = {
                      "from what the model learned about the user or from the user's list, "
                      "scored on users it was not trained on: 0.5 is no better than chance, 1 "
                      "tells every user apart.",
+    "Rebalance the training data": "Weigh the training interactions so that every group "
+                                   "counts as a chosen target says (for example equal total "
+                                   "weight per group) before the model is trained.",
+    "Fairness penalty in training": "Train the model with an extra cost for a gap between "
+                                    "groups, so that it learns to serve them more alike; the "
+                                    "strength sets how much that cost counts against accuracy.",
+    "Re-rank the output": "Re-order each list of the trained model to narrow a gap; the model "
+                          "itself is unchanged.",
+    "Best trade-offs": "The settings that no other setting beats on both accuracy and the gap "
+                       "(the Pareto front).",
     "Presenter mode": "Hides technical detail (methods, parameter names, downloads, tables of "
                       "p-values) so that a page shows its verdicts and charts.",
 }

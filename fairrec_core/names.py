@@ -74,6 +74,37 @@ MODEL_PARAMETERS = {
     "heads": "attention heads",
     "max_len": "history length",
     "dropout": "dropout",
+    "fairness": "fairness goal",
+    "fairness_weight": "fairness penalty weight",
+    "fairness_attr": "groups the penalty compares",
+    "leakage_attr": "attribute to hide",
+    "leakage_rounds": "hiding rounds",
+}
+
+#: A fair model's ``fairness`` value -> what the training aims at.
+FAIRNESS = {
+    "none": "none (plain training)",
+    "user_gap": "narrow the gap between user groups",
+    "item_exposure": "fairer exposure of item groups",
+    "value": "equal errors for every group",
+    "absolute": "equal size of errors for every group",
+    "under": "equal underestimation for every group",
+    "over": "equal overestimation for every group",
+    "nonparity": "equal average score for every group",
+}
+
+#: Mitigation lever -> what it does (the Mitigation page, its chart and table).
+LEVERS = {
+    "pre": "Rebalance the training data",
+    "in": "Fairness penalty in training",
+    "post": "Re-rank the output",
+}
+
+#: Rebalancing target -> what it makes equal.
+REWEIGHT_TARGETS = {
+    "equal_group": "equal total weight per group",
+    "equal_user": "equal weight per user",
+    "inverse_group": "inverse group frequency",
 }
 
 #: Attribute column -> its name on a page (anything else: underscores become spaces).
@@ -104,6 +135,21 @@ def parameter(name: str) -> str:
 def model_parameter(name: str) -> str:
     """``"lr"`` -> "learning rate" (a model's hyperparameter in the Models form)."""
     return MODEL_PARAMETERS.get(name, name.replace("_", " "))
+
+
+def fairness(name: str) -> str:
+    """``"user_gap"`` -> "narrow the gap between user groups"."""
+    return FAIRNESS.get(name, name.replace("_", " "))
+
+
+def lever(name: str) -> str:
+    """``"pre"`` -> "Rebalance the training data"."""
+    return LEVERS.get(name, name)
+
+
+def reweight_target(name: str) -> str:
+    """``"equal_group"`` -> "equal total weight per group"."""
+    return REWEIGHT_TARGETS.get(name, name.replace("_", " "))
 
 
 def attribute(name: str) -> str:

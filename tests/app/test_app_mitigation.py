@@ -1,0 +1,102 @@
+"""The Mitigation page in AppTest: a tiny sweep (small ALS, the three levers at strength 1) on
+the demo shop; the table of points equals an independent call of
+:func:`fairrec_core.mitigation.mitigate` with the same arguments, the chart has one trace per
+lever, the sentence names the core's best point; bad choices are one error box; presenter mode
+drops the downloads, the every-measure table and the timings."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fairrec_app import keys, layout
+from fairrec_app import mitigation_views as views
+from fairrec_app.settings import ModelChoice
+from fairrec_core import names
+from tests.app.conftest import assert_ok, open_page
+
+PAGE = "pages/7_Mitigation.py"
+PARAMS = {"factors": 8, "iterations": 2, "random_state": 0}
+STATE = {keys.MODELS_ACTIVE: ModelChoice.of("als", PARAMS)}
+STRENGTHS = keys.widget("mitigation", "strengths")
+
+
+@pytest.fixture(scope="module")
+def expected():
+    """The same sweep, run here: the app's split of the demo shop (random 20%, seed 42), k=10."""
+    from fairrec_core.data import load_dataset, split_dataset
+    from fairrec_core.mitigation import MitigationTarget, mitigate
+
+    split = split_dataset(load_dataset("demo"), method="random", test_size=0.2, seed=42)
+    return mitigate(split.train, split.test, model="als", params=PARAMS,
+                    target=MitigationTarget("gender", "ndcg"), levers=("pre", "in", "post"),
+                    strengths=(1.0,), k=10)
+
+
+def _run(at, strengths=(1.0,)):
+    at.multiselect(key=STRENGTHS).set_value(list(strengths))
+    next(b for b in at.button if b.label == views.RUN).click().run()
+    assert_ok(at)
+    return at
+
+
+def _points(at):
+    return next(f.value for f in at.main.dataframe if "Way" in f.value.columns
+                and "Gap" in f.value.columns)
+
+
+def test_sweep_table_equals_the_core_and_the_chart_has_one_trace_per_lever(expected):
+    at = _run(open_page(PAGE, state=STATE))
+    assert not at.error, [e.value for e in at.error]
+    shown = _points(at)
+    pts = expected.points.reset_index(drop=True)
+    assert list(shown["Way"]) == [names.lever(x) for x in pts["lever"]]
+    np.testing.assert_array_equal(shown["Strength"], pts["strength"].astype(float))
+    for col, core in (("Ranking accuracy", "accuracy"), ("Gap", "gap"), ("95% low", "gap_lo"),
+                      ("95% high", "gap_hi"), ("Accuracy change", "accuracy_change"),
+                      ("Gap change", "gap_change")):
+        np.testing.assert_allclose(shown[col].to_numpy(float), pts[core].to_numpy(float),
+                                   rtol=1e-9, atol=1e-12, err_msg=col)
+    # every measure per group, as the core's table has them
+    every = next(f.value for f in at.main.dataframe if "Ranking accuracy · gender F" in
+                 f.value.columns)
+    np.testing.assert_allclose(every["Ranking accuracy · gender F"].to_numpy(float),
+                               pts["ndcg@10 gender=F"].to_numpy(float), rtol=1e-9)
+    # the headline is the core's best point in words
+    assert any(m.value == f"#### {views.sentence(expected)}" for m in at.main.markdown)
+    # one chart: a trace per lever (plain names), the best trade-offs and the model as it is
+    (chart,) = [c for c in at.get("plotly_chart") if "Accuracy against" in c.proto.spec]
+    traces = [t.get("name") for t in json.loads(chart.proto.spec)["data"]]
+    assert [t for t in traces if t in names.LEVERS.values()] == [
+        names.lever(x) for x in ("pre", "in", "post")]
+    assert "The model as it is" in traces and "Best trade-offs" in traces
+    assert {d.label for d in at.get("download_button")} >= {"CSV", "JSON", "Report (HTML)"}
+
+
+def test_bad_choices_are_one_error_box_and_nothing_runs():
+    at = open_page(PAGE, state=STATE)
+    for lever in ("pre", "in", "post"):
+        at.checkbox(key=keys.widget("mitigation", lever)).uncheck()
+    _run(at)
+    assert [e.value for e in at.error] == ["Mitigation: pick at least one way to reduce the gap"]
+    assert views.REQUEST not in at.session_state
+    at.checkbox(key=keys.widget("mitigation", "post")).check()
+    _run(at, strengths=())
+    assert [e.value for e in at.error] == ["Mitigation: pick at least one strength above 0"]
+    assert not at.get("plotly_chart") or not any("Accuracy against" in c.proto.spec
+                                                 for c in at.get("plotly_chart"))
+
+
+def test_presenter_mode_keeps_the_chart_and_drops_the_technical_detail(expected):
+    at = _run(open_page(PAGE, state={**STATE, layout.PRESENTER: True}))  # the cached sweep
+    assert not at.error
+    assert any("Accuracy against" in c.proto.spec for c in at.get("plotly_chart"))
+    assert not at.get("download_button")
+    assert not [e for e in at.expander if e.label.startswith("Every measure")]
+    assert "Seconds" not in _points(at).columns
+    text = "\n".join(str(e.value) for kind in (at.main.markdown, at.main.caption)
+                     for e in kind)
+    for word in ("lam", "ugf", "als(", "equal_group", "p-value"):
+        assert word not in text, word
