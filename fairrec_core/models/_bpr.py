@@ -3,6 +3,8 @@ trained with PyTorch: each interaction should outrank items the user has not int
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from fairrec_core.models._base import Progress, Recommender
@@ -12,6 +14,14 @@ from fairrec_core.models._torch import (
     positive_lookup,
     sample_negatives,
     seeded,
+)
+from fairrec_core.models._torch_fair import (
+    FAIRNESS,
+    active,
+    check_fairness,
+    fair_term,
+    loss_weights,
+    project_users,
 )
 from fairrec_core.models._validation import (
     EarlyStopping,
@@ -28,9 +38,22 @@ class BPR(Recommender):
     interaction, Adam with learning rate ``lr``, L2 penalty ``reg`` on the rows in the batch.
     Training runs at most ``epochs`` epochs and stops when validation NDCG@10 has not improved
     for ``patience`` epochs (``validation``: held-out fraction, 0 turns it off); the best epoch's
-    factors are kept."""
+    factors are kept.
+
+    Fairness (issue 11, see :mod:`fairrec_core.models._torch_fair`): a ``"weight"`` column
+    weighs each interaction's loss (weighted mean); ``fairness`` adds ``fairness_weight`` times a
+    penalty to each batch's loss — ``user_gap``: the spread of the user groups' mean pairwise
+    loss; ``item_exposure``: the spread of the item groups' mean ``sigmoid(score)`` on the
+    uniformly sampled negatives (a uniform sample of the catalogue, so per-item exposure);
+    the Yao & Huang kinds on the batch's cells, positives (label 1) and sampled negatives (label
+    0), predicted ``sigmoid(score)``. ``leakage_attr`` removes that attribute's linear
+    directions from the user factors after training (``leakage_rounds`` rounds)."""
 
     name = "bpr"
+    takes_weights: ClassVar[bool] = True
+    FAIRNESS: ClassVar[tuple[str, ...]] = FAIRNESS
+    #: λ of the Mitigation sweep at strength 1 (see benchmarks/bench_fair_torch.py).
+    FAIRNESS_FULL: ClassVar[dict[str, float]] = {"user_gap": 1.0, "item_exposure": 1.0}
     _arrays = ("user_factors_", "item_factors_", "item_bias_")
     _array_shapes = {
         "user_factors_": (("users", "factors"), "float32", None),
@@ -49,6 +72,11 @@ class BPR(Recommender):
         batch_size: int = 2048,
         validation: float = 0.05,
         patience: int = 10,
+        fairness: str = "none",
+        fairness_weight: float = 0.0,
+        fairness_attr: str = "gender",
+        leakage_attr: str = "",
+        leakage_rounds: int = 4,
         random_state: int = 42,
     ):
         self.factors = factors
@@ -59,6 +87,11 @@ class BPR(Recommender):
         self.batch_size = batch_size
         self.validation = validation
         self.patience = patience
+        self.fairness = fairness
+        self.fairness_weight = fairness_weight
+        self.fairness_attr = fairness_attr
+        self.leakage_attr = leakage_attr
+        self.leakage_rounds = leakage_rounds
         self.random_state = random_state
 
     def _check_params(self) -> None:
@@ -66,6 +99,7 @@ class BPR(Recommender):
         check_positive_float("lr", self)
         check_positive_float("reg", self, allow_zero=True)
         check_fraction(self.name, self.validation)
+        check_fairness(self)
 
     def _fit(self, train, progress) -> None:
         import torch
@@ -75,6 +109,8 @@ class BPR(Recommender):
         users = inter["user"].to_numpy(np.int64)
         items = inter["item"].to_numpy(np.int64)
         is_positive = positive_lookup(users, items, self.n_users_, self.n_items_)
+        weights = loss_weights(fit)
+        fair = active(fair_term(self, train))
         rng = np.random.default_rng(self.random_state)
         f, reg, n_neg = int(self.factors), float(self.reg), int(self.negatives)
         with seeded(self.random_state):
@@ -103,10 +139,20 @@ class BPR(Recommender):
                     neg = (eu[:, None, :] * ej).sum(-1) + item_bias.index_select(0, j.reshape(-1)).reshape(
                         len(sel), n_neg
                     )
-                    loss = -torch.nn.functional.logsigmoid(pos[:, None] - neg).mean()
+                    cells = torch.nn.functional.logsigmoid(pos[:, None] - neg)
+                    if weights is None:
+                        loss = -cells.mean()
+                    else:  # weighted mean of the interactions' losses (weights of mean 1)
+                        loss = -(cells * weights.index_select(0, torch.from_numpy(sel))[:, None]).mean()
                     penalty = reg * (eu.pow(2).sum() + ei.pow(2).sum() + ej.pow(2).sum() / n_neg)
+                    objective = loss + penalty / len(sel)
+                    if fair is not None:
+                        objective = objective + fair.penalty(
+                            users=u, row_losses=-cells.mean(1), exposure=torch.sigmoid(neg),
+                            exposure_items=j, pos=pos, pos_items=i, neg=neg, neg_items=j,
+                        )
                     opt.zero_grad()
-                    (loss + penalty / len(sel)).backward()
+                    objective.backward()
                     opt.step()
                     epoch_loss += float(loss.detach()) * len(sel)
                 self._take(params)
@@ -125,6 +171,7 @@ class BPR(Recommender):
                 setattr(self, a, v)
             self.epochs_ = stopper.best_epoch
             report_stop(progress, stopper, epoch, total, "epoch")
+        self.user_factors_ = project_users(self, train, self.user_factors_)
 
     def _take(self, params) -> None:
         user_emb, item_emb, item_bias = (p.detach().numpy().copy() for p in params)

@@ -6,6 +6,7 @@ next item. All positions of a sequence are trained at once (next-item softmax at
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -80,6 +81,9 @@ class SASRec(Recommender):
     out (0 turns it off), ``patience`` epochs."""
 
     name = "sasrec"
+    #: Interaction weights are refused: a sequence model learns from each user's order of
+    #: interactions, where a per-interaction weight has no agreed meaning.
+    takes_weights: ClassVar[bool] = False
     _arrays = ("user_vectors_", "item_vectors_")
     _array_shapes = {
         "user_vectors_": (("users", "dim"), "float32", None),

@@ -82,6 +82,30 @@ FULL_SOFTMAX_ITEMS = 20_000
 SAMPLED_NEGATIVES = 4096
 
 
+def softmax_logits(query, item_vectors, targets, rng: np.random.Generator, item_bias=None):
+    """``(logits, target_columns, negatives)`` of :func:`softmax_loss`: against the whole
+    catalogue (``negatives`` None; column = item) or, above :data:`FULL_SOFTMAX_ITEMS`, the
+    target in column 0 and shared uniform ``negatives`` (an index tensor) in the others."""
+    import torch
+
+    vectors = item_vectors
+    n_items = vectors.shape[0]
+    if n_items <= FULL_SOFTMAX_ITEMS:
+        logits = query @ vectors.T
+        if item_bias is not None:
+            logits = logits + item_bias
+        return logits, targets, None
+    negs = torch.from_numpy(rng.integers(0, n_items, size=SAMPLED_NEGATIVES))
+    pos = (query * vectors.index_select(0, targets)).sum(-1, keepdim=True)
+    neg = query @ vectors.index_select(0, negs).T
+    if item_bias is not None:
+        pos = pos + item_bias.index_select(0, targets)[:, None]
+        neg = neg + item_bias.index_select(0, negs)[None, :]
+    neg = neg.masked_fill(negs[None, :] == targets[:, None], float("-inf"))
+    logits = torch.cat([pos, neg], dim=1)
+    return logits, torch.zeros(len(query), dtype=torch.long), negs
+
+
 def softmax_loss(query, item_vectors, targets, rng: np.random.Generator, item_bias=None):
     """Cross-entropy of the target items against the whole catalogue (or, for catalogues over
     :data:`FULL_SOFTMAX_ITEMS`, against the targets plus shared uniform negatives).
@@ -91,19 +115,5 @@ def softmax_loss(query, item_vectors, targets, rng: np.random.Generator, item_bi
     """
     import torch
 
-    vectors = item_vectors
-    n_items = vectors.shape[0]
-    if n_items <= FULL_SOFTMAX_ITEMS:
-        logits = query @ vectors.T
-        if item_bias is not None:
-            logits = logits + item_bias
-        return torch.nn.functional.cross_entropy(logits, targets)
-    negs = torch.from_numpy(rng.integers(0, n_items, size=SAMPLED_NEGATIVES))
-    pos = (query * vectors.index_select(0, targets)).sum(-1, keepdim=True)
-    neg = query @ vectors.index_select(0, negs).T
-    if item_bias is not None:
-        pos = pos + item_bias.index_select(0, targets)[:, None]
-        neg = neg + item_bias.index_select(0, negs)[None, :]
-    neg = neg.masked_fill(negs[None, :] == targets[:, None], float("-inf"))
-    logits = torch.cat([pos, neg], dim=1)
-    return torch.nn.functional.cross_entropy(logits, torch.zeros(len(query), dtype=torch.long))
+    logits, columns, _ = softmax_logits(query, item_vectors, targets, rng, item_bias)
+    return torch.nn.functional.cross_entropy(logits, columns)

@@ -9,6 +9,8 @@ interactions; users without training interactions are served by their features o
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from fairrec_core.errors import ModelError
@@ -17,8 +19,20 @@ from fairrec_core.models._features import feature_codes
 from fairrec_core.models._torch import (
     check_positive_float,
     check_positive_int,
+    positive_lookup,
+    sample_negatives,
     seeded,
+    softmax_logits,
     softmax_loss,
+)
+from fairrec_core.models._torch_fair import (
+    FAIRNESS,
+    YAO_HUANG,
+    active,
+    check_fairness,
+    fair_term,
+    loss_weights,
+    project_users,
 )
 from fairrec_core.models._validation import (
     EarlyStopping,
@@ -27,6 +41,9 @@ from fairrec_core.models._validation import (
     report_stop,
     validation_ndcg,
 )
+
+#: Sampled negatives per interaction for the Yao & Huang penalties.
+FAIR_NEGATIVES = 4
 
 
 def _tower_class():
@@ -66,9 +83,22 @@ class TwoTower(Recommender):
     ``weight_decay``), at most ``epochs`` epochs with early stopping on validation NDCG@10
     (``validation``: held-out fraction of the training interactions, 0 turns it off;
     ``patience`` epochs). ``dim``: output and id embedding size; ``feature_dim``: size of each
-    feature embedding; ``hidden``: MLP width."""
+    feature embedding; ``hidden``: MLP width.
+
+    Fairness (issue 11, see :mod:`fairrec_core.models._torch_fair`): a ``"weight"`` column
+    weighs each interaction's cross-entropy (weighted mean); ``fairness`` adds
+    ``fairness_weight`` times a penalty to each batch's loss — ``user_gap``: the spread of the
+    user groups' mean cross-entropy; ``item_exposure``: the spread of the item groups' mean
+    softmax share per item; the Yao & Huang kinds on the batch's positives (label 1) and
+    :data:`FAIR_NEGATIVES` sampled negatives per interaction (label 0), predicted
+    ``sigmoid(score)``. ``leakage_attr`` removes that attribute's linear directions from the
+    user vectors after training (``leakage_rounds`` rounds)."""
 
     name = "twotower"
+    takes_weights: ClassVar[bool] = True
+    FAIRNESS: ClassVar[tuple[str, ...]] = FAIRNESS
+    #: λ of the Mitigation sweep at strength 1 (see benchmarks/bench_fair_torch.py).
+    FAIRNESS_FULL: ClassVar[dict[str, float]] = {"user_gap": 1.0, "item_exposure": 1.0}
     _arrays = (
         "user_vectors_", "item_vectors_", "item_bias_",
         "user_codes_", "item_codes_", "user_sizes_", "item_sizes_",
@@ -100,6 +130,11 @@ class TwoTower(Recommender):
         item_features: tuple[str, ...] = ("category", "brand", "price_band"),
         validation: float = 0.05,
         patience: int = 5,
+        fairness: str = "none",
+        fairness_weight: float = 0.0,
+        fairness_attr: str = "gender",
+        leakage_attr: str = "",
+        leakage_rounds: int = 4,
         random_state: int = 42,
     ):
         self.dim = dim
@@ -114,6 +149,11 @@ class TwoTower(Recommender):
         self.item_features = item_features
         self.validation = validation
         self.patience = patience
+        self.fairness = fairness
+        self.fairness_weight = fairness_weight
+        self.fairness_attr = fairness_attr
+        self.leakage_attr = leakage_attr
+        self.leakage_rounds = leakage_rounds
         self.random_state = random_state
 
     def _check_params(self) -> None:
@@ -127,6 +167,7 @@ class TwoTower(Recommender):
             if isinstance(value, str) or not all(isinstance(v, str) for v in value):
                 raise ModelError(f"twotower: {key} must be a tuple of column names, got {value!r}")
         check_fraction(self.name, self.validation)
+        check_fairness(self)
 
     def _check_loaded(self) -> str | None:
         """What is inconsistent in loaded arrays (codes outside their feature's size), or None."""
@@ -166,6 +207,10 @@ class TwoTower(Recommender):
         all_items = torch.arange(self.n_items_)
         # users without fit interactions have untrained ids: serve them by features only
         cold = fit.user_counts == 0
+        weights = loss_weights(fit)
+        fair = active(fair_term(self, train))
+        is_positive = (positive_lookup(users, items, self.n_users_, self.n_items_)
+                       if fair is not None and fair.kind in YAO_HUANG else None)
         with seeded(self.random_state):
             net = self._build_module()
             opt = torch.optim.AdamW(
@@ -185,11 +230,15 @@ class TwoTower(Recommender):
                     keep = torch.from_numpy((rng.random(len(sel)) >= drop).astype(np.float32))
                     query = net.user(u, user_codes[u], keep)
                     vectors = net.item(all_items, item_codes)
-                    loss = softmax_loss(
-                        query, vectors, torch.from_numpy(items[sel]), rng, net.item_bias
-                    )
+                    targets = torch.from_numpy(items[sel])
+                    if weights is None and fair is None:
+                        loss = objective = softmax_loss(query, vectors, targets, rng, net.item_bias)
+                    else:
+                        loss, objective = self._fair_loss(
+                            query, vectors, net.item_bias, targets, sel, users, weights, fair,
+                            is_positive, rng)
                     opt.zero_grad()
-                    loss.backward()
+                    objective.backward()
                     opt.step()
                     epoch_loss += float(loss.detach()) * len(sel)
                 self._take(net, cold)
@@ -209,7 +258,38 @@ class TwoTower(Recommender):
             self.epochs_ = stopper.best_epoch
             report_stop(progress, stopper, epoch, total, "epoch")
         self._take(net, train.user_counts == 0)
+        self.user_vectors_ = project_users(self, train, self.user_vectors_)
         self.module_ = net.eval()
+
+    def _fair_loss(self, query, vectors, bias, targets, sel, users, weights, fair, is_positive,
+                   rng):
+        """``(loss, loss + penalty)`` of a batch with interaction weights and/or a penalty."""
+        import torch
+
+        logits, columns, negs = softmax_logits(query, vectors, targets, rng, bias)
+        rows = torch.nn.functional.cross_entropy(logits, columns, reduction="none")
+        if weights is None:
+            loss = rows.mean()
+        else:  # weighted mean of the interactions' losses (weights of mean 1)
+            loss = (rows * weights.index_select(0, torch.from_numpy(sel))).mean()
+        if fair is None:
+            return loss, loss
+        u = torch.from_numpy(users[sel])
+        share = torch.softmax(logits, dim=1)
+        exposure, exposure_items = ((share, torch.arange(self.n_items_)) if negs is None
+                                    else (share[:, 1:], negs))
+        pos = neg = neg_items = None
+        if fair.kind in YAO_HUANG:
+            pos = logits.gather(1, columns[:, None])[:, 0]
+            neg_items = torch.from_numpy(
+                sample_negatives(rng, users[sel], self.n_items_, is_positive, FAIR_NEGATIVES))
+            neg_vectors = vectors.index_select(0, neg_items.reshape(-1)).reshape(
+                len(sel), FAIR_NEGATIVES, -1)
+            neg = (query[:, None, :] * neg_vectors).sum(-1) + bias.index_select(
+                0, neg_items.reshape(-1)).reshape(len(sel), FAIR_NEGATIVES)
+        return loss, loss + fair.penalty(
+            users=u, row_losses=rows, exposure=exposure, exposure_items=exposure_items,
+            pos=pos, pos_items=targets, neg=neg, neg_items=neg_items)
 
     def _take(self, net, cold: np.ndarray) -> None:
         """Precompute both towers for every user and item (what recommend uses); ``cold``
