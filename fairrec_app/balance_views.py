@@ -38,20 +38,21 @@ def shown_table(table: pd.DataFrame, side: str, by: str | None = None) -> pd.Dat
 
 
 def chart(table: pd.DataFrame, side: str, title: str, by: str | None = None) -> go.Figure:
-    """One stacked bar per share and moment (before / after): each group's segment, so that a
-    bar always sums to 100%."""
+    """One horizontal stacked bar per share and moment (before / after): each group's segment,
+    so that a bar always sums to 100%."""
     labels = [what(r, side, by) for _, r in table.iterrows()]
-    order = list(dict.fromkeys(labels))
+    order = list(dict.fromkeys(labels))[::-1]  # users at the top
     fig = go.Figure()
     for i, (group, rows) in enumerate(table.assign(what=labels).groupby("group", sort=True)):
         rows = rows.set_index("what").reindex(order)
-        x = [[w for w in order for _ in (0, 1)], ["before", "after"] * len(order)]
-        y = [v for w in order for v in (rows.at[w, "before"], rows.at[w, "after"])]
-        fig.add_trace(go.Bar(x=x, y=y, name=str(group), marker_color=PALETTE[i % len(PALETTE)],
-                             hovertemplate="%{x}: %{y:.1%}<extra>" + str(group) + "</extra>"))
-    fig.update_layout(barmode="stack", title=title, yaxis_tickformat=".0%",
-                      legend={"orientation": "h", "y": -0.3})
-    return _style(fig, 380)
+        y = [[w for w in order for _ in (0, 1)], ["after", "before"] * len(order)]
+        x = [v for w in order for v in (rows.at[w, "after"], rows.at[w, "before"])]
+        fig.add_trace(go.Bar(x=x, y=y, name=str(group), orientation="h",
+                             marker_color=PALETTE[i % len(PALETTE)],
+                             hovertemplate="%{y}: %{x:.1%}<extra>" + str(group) + "</extra>"))
+    fig.update_layout(barmode="stack", title=title, xaxis_tickformat=".0%",
+                      legend_traceorder="normal")
+    return _style(fig, 140 + 34 * len(order))
 
 
 def balance_view(data, attribute: str, *, side: str = "user", by: str | None = None,

@@ -85,7 +85,7 @@ def target_form(data, attributes: list[str]) -> tuple[str, MitigationTarget | No
     protected item group (users still grouped by an attribute for the per-group figures)."""
     from fairrec_app.widgets import item_attribute_values
 
-    kind = st.radio("What to reduce", (USER, ITEM), horizontal=True,
+    kind = st.radio("Kind of gap", (USER, ITEM), horizontal=True,
                     key=keys.widget("mitigation", "kind"),
                     help="A gap in a measure between user groups (for example women and men), "
                          "or how much less an item group (for example small brands) is shown "
@@ -172,8 +172,8 @@ def balance(data, target: MitigationTarget) -> None:
     from fairrec_core.mitigation import REWEIGHT_TARGET
 
     with st.expander(f"{names.lever('pre')}: what it does to the data"):
-        st.caption(f"The comparison rebalances to {names.reweight_target(REWEIGHT_TARGET)} of "
-                   f"the {names.groups(target.fairness_attr)}; here you can look at any target "
+        st.caption(f"The comparison rebalances the {names.groups(target.fairness_attr)} to "
+                   f"{names.reweight_target(REWEIGHT_TARGET)}; here you can look at any target "
                    "and strength.")
         balance_views.balance_view(data, target.fairness_attr, side=target.side,
                                    by=None if target.side == "user" else target.attribute)
@@ -343,7 +343,7 @@ def show(cur, result: MitigationResult) -> None:
     st.plotly_chart(chart(result), key="mitigation.chart")
     st.caption("Each point is the model with one way to reduce the gap at one strength; bars "
                f"are the 95% interval of the gap ({result.n_bootstrap} bootstrap resamples of "
-               "the users). Numbers at the points are the strengths; the dotted line joins the "
+               "the users). Numbers at the points are the strengths; the dashed line joins the "
                "best trade-offs." if not layout.presenter() else
                "Each point is the model with one way to reduce the gap at one strength; bars "
                "show how uncertain the gap is.")

@@ -100,3 +100,25 @@ def test_presenter_mode_keeps_the_chart_and_drops_the_technical_detail(expected)
                      for e in kind)
     for word in ("lam", "ugf", "als(", "equal_group", "p-value"):
         assert word not in text, word
+
+
+def test_balance_view_equals_the_core_before_and_after_a_rebalancing():
+    from fairrec_core.data import load_dataset, split_dataset
+    from fairrec_core.rebalance import balance_table, interaction_weights
+
+    at = open_page(PAGE, state=STATE)
+    at.selectbox(key=keys.widget("mitigation.balance", "target")).set_value("equal_user")
+    at.slider(key=keys.widget("mitigation.balance", "strength")).set_value(0.5).run()
+    assert_ok(at)
+    train = split_dataset(load_dataset("demo"), method="random", test_size=0.2, seed=42).train
+    weights = interaction_weights(train, target="equal_user", attribute="gender", side="user",
+                                  strength=0.5)
+    core = balance_table(train, "gender", weights=weights, by="category")
+    shown = next(f.value for f in at.main.dataframe if "Share of" in f.value.columns)
+    assert list(shown["Group"]) == list(core["group"].astype(str))
+    np.testing.assert_allclose(shown["Before"], core["before"], rtol=1e-12)
+    np.testing.assert_allclose(shown["After"], core["after"], rtol=1e-12)
+    # every share sums to 1 over the groups, before and after
+    sums = shown.groupby("Share of")[["Before", "After"]].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, rtol=1e-9)
+    assert {"users", "interactions", "interactions in Books"} <= set(shown["Share of"])
