@@ -72,6 +72,75 @@ def estimate(name: str, params: dict, train) -> Estimate | None:
     return Estimate(n * rate, f"{n:,} interactions at {rate * 1e6:g} µs each")
 
 
+# ---- the training form ------------------------------------------------------------------------
+#: The fairness parameters of ALS, BPR and the two-tower model, shown as "Fairness options".
+FAIRNESS_PARAMS = ("fairness", "fairness_weight", "fairness_attr", "leakage_attr",
+                   "leakage_rounds")
+
+
+def param_inputs(name: str, defaults: dict, current: dict, prefix: str, data) -> dict:
+    """The training form's inputs: the model's parameters (:func:`fairrec_app.widgets.
+    param_inputs`), then, for a model with a fairness penalty, its "Fairness options" as choices
+    in words rather than plain fields. Returns the values in ``get_params()`` order."""
+    from fairrec_app import widgets
+    from fairrec_core.models import MODELS
+
+    fair = [p for p in FAIRNESS_PARAMS if p in defaults]
+    values = widgets.param_inputs({p: v for p, v in defaults.items() if p not in fair},
+                                  current, prefix)
+    if fair:
+        values |= fairness_inputs(MODELS[name], {p: current.get(p, defaults[p]) for p in fair},
+                                  prefix, data)
+    return {p: values[p] for p in defaults}
+
+
+def fairness_inputs(cls, values: dict, prefix: str, data) -> dict:
+    """Fairness goal, penalty weight, the groups it compares, the attribute to hide from the
+    user profiles and the hiding rounds (keys ``{prefix}.{parameter}``, as the plain inputs)."""
+    st.markdown("**Fairness options**")
+    users = [a for a in services.audit_groups(data) if " & " not in a]
+    items = list(data.item_attributes)
+    groups = list(dict.fromkeys([*users, *items, values["fairness_attr"]]))
+    hide = list(dict.fromkeys(["", *users, values["leakage_attr"]]))
+    full = getattr(cls, "FAIRNESS_FULL", {})
+    a, b, c = st.columns(3)
+    out = {
+        "fairness": a.selectbox(
+            names.model_parameter("fairness"), list(cls.FAIRNESS),
+            index=list(cls.FAIRNESS).index(values["fairness"]), format_func=names.fairness,
+            key=f"{prefix}.fairness",
+            help="What the penalty in training aims at: a smaller gap between user groups' "
+                 "training losses, or fairer exposure of item groups. Parameter `fairness`."),
+        "fairness_weight": float(b.number_input(
+            names.model_parameter("fairness_weight"), min_value=0.0,
+            value=float(values["fairness_weight"]), format="%g", key=f"{prefix}.fairness_weight",
+            help="How much the penalty counts against accuracy; 0 trains the plain model. "
+                 + (f"The Mitigation page's full strength: "
+                    f"{', '.join(f'{names.fairness(k)} {v:g}' for k, v in full.items())}. "
+                    if full else "") + "Parameter `fairness_weight`.")),
+        "fairness_attr": c.selectbox(
+            names.model_parameter("fairness_attr"), groups,
+            index=groups.index(values["fairness_attr"]), format_func=names.attribute,
+            key=f"{prefix}.fairness_attr",
+            help="A user attribute (such as gender) for a gap between user groups; an item "
+                 "attribute (such as brand tier) for fairer exposure. Parameter `fairness_attr`."),
+    }
+    a, b, _ = st.columns(3)
+    out["leakage_attr"] = a.selectbox(
+        names.model_parameter("leakage_attr"), hide, index=hide.index(values["leakage_attr"]),
+        format_func=lambda v: "none" if v == "" else names.attribute(v),
+        key=f"{prefix}.leakage_attr",
+        help="Remove what the learned user profiles reveal about this attribute (its directions "
+             "are projected out), so that it cannot be read back from them. Parameter "
+             "`leakage_attr`.")
+    out["leakage_rounds"] = int(b.number_input(
+        names.model_parameter("leakage_rounds"), min_value=1, step=1,
+        value=int(values["leakage_rounds"]), key=f"{prefix}.leakage_rounds",
+        help="At most how many directions are removed, one per round. Parameter "
+             "`leakage_rounds`."))
+    return out
+
+
 # ---- a training that can be cancelled -------------------------------------------------------
 def start_training(choice: ModelChoice) -> None:
     """Make ``choice`` the active model (trained on the next run, behind a Cancel button),

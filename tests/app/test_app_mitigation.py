@@ -122,3 +122,47 @@ def test_balance_view_equals_the_core_before_and_after_a_rebalancing():
     sums = shown.groupby("Share of")[["Before", "After"]].sum()
     np.testing.assert_allclose(sums.to_numpy(), 1.0, rtol=1e-9)
     assert {"users", "interactions", "interactions in Books"} <= set(shown["Share of"])
+
+
+def _training_form():
+    import streamlit as st
+
+    from fairrec_app import model_views
+    from fairrec_core.data import load_dataset
+    from fairrec_core.models import MODELS
+
+    data = load_dataset("demo")
+    with st.form("form"):
+        values = model_views.param_inputs("bpr", MODELS["bpr"]().get_params(), {}, "t.p.bpr",
+                                          data)
+        st.form_submit_button("Train")
+    st.session_state["values"] = values
+
+
+def test_training_form_shows_the_fairness_options_in_words():
+    from streamlit.testing.v1 import AppTest
+
+    from fairrec_app import model_views
+    from fairrec_core.models import BPR
+
+    at = AppTest.from_function(_training_form, default_timeout=60).run()
+    assert_ok(at)
+    assert any(m.value == "**Fairness options**" for m in at.markdown)
+    goal = at.selectbox(key="t.p.bpr.fairness")
+    assert goal.label == names.model_parameter("fairness")
+    assert goal.options == [names.fairness(f) for f in BPR.FAIRNESS]
+    # the fairness parameters are choices, not plain fields
+    assert not [t for t in at.text_input if t.key.split(".")[-1] in model_views.FAIRNESS_PARAMS]
+    assert at.selectbox(key="t.p.bpr.leakage_attr").value == ""  # shown as "none"
+    goal.set_value("user_gap")
+    at.number_input(key="t.p.bpr.fairness_weight").set_value(0.5)
+    at.selectbox(key="t.p.bpr.fairness_attr").set_value("age_group")
+    at.selectbox(key="t.p.bpr.leakage_attr").set_value("gender")
+    at.button[0].click().run()
+    assert_ok(at)
+    values = at.session_state["values"]
+    defaults = BPR().get_params()
+    assert list(values) == list(defaults)  # get_params order
+    assert values == {**defaults, "fairness": "user_gap", "fairness_weight": 0.5,
+                      "fairness_attr": "age_group", "leakage_attr": "gender"}
+    assert BPR(**values).get_params() == values
