@@ -149,9 +149,12 @@ def test_a_missing_attribute_is_named_at_fit(name, shop):
         _model(name, fairness="item_exposure", fairness_weight=1.0).fit(shop)
 
 
-def test_sasrec_refuses_weights():
+def test_sasrec_refuses_weights(shop):
     assert SASRec.takes_weights is False
     assert BPR.takes_weights is True and TwoTower.takes_weights is True
+    weighted = shop.with_interactions(shop.interactions.assign(weight=1.0))
+    with pytest.raises(ModelError, match="^sasrec: cannot use interaction weights"):
+        SASRec(epochs=1, validation=0.0).fit(weighted)
 
 
 @pytest.mark.parametrize("name", ["bpr", "twotower"])
