@@ -197,3 +197,23 @@ def _literal(text: str) -> str:
     import re
 
     return re.escape(text)
+
+
+def test_lever_settings_follow_the_target():
+    user, item = (MitigationTarget("gender"),
+                  MitigationTarget("gender", item_attribute="brand_tier", protected="small"))
+    pre = lever_setting("pre", 0.5, ALS, item)
+    assert pre.reweight == {"target": "equal_group", "attribute": "brand_tier", "side": "item",
+                            "strength": 0.5}
+    inn = lever_setting("in", 0.25, ALS, item)
+    assert inn.params == {"fairness": "item_exposure", "fairness_attr": "brand_tier",
+                          "fairness_weight": 0.25 * ALS.FAIRNESS_FULL["item_exposure"]}
+    assert lever_setting("in", 1, ALS, user).params["fairness_weight"] == \
+        ALS.FAIRNESS_FULL["user_gap"]
+    post = lever_setting("post", 0.5, ALS, item).reranker
+    assert (post.NAME, post.p, post.protected) == ("fair", 0.5, "brand_tier=small")
+    post = lever_setting("post", 0.5, ALS, user).reranker
+    assert (post.NAME, post.lam, post.user_attr) == ("ugf", 0.5, "gender")
+    assert not lever_setting("in", 0.5, Popularity, user).available
+    with pytest.raises(DataError, match="outside"):
+        lever_setting("post", 2, ALS, user)
