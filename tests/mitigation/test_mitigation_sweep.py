@@ -10,7 +10,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PARAMS, SEED
 
 from fairrec_core.audit import AuditContext
 from fairrec_core.errors import DataError
@@ -23,6 +22,7 @@ from fairrec_core.mitigation import (
 )
 from fairrec_core.models import ALS, Popularity, top_n
 from fairrec_core.rebalance import reweight
+from tests.mitigation.conftest import PARAMS, SEED
 
 
 def _plain_lists(split, k=10):
