@@ -89,8 +89,9 @@ class TwoTower(Recommender):
     weighs each interaction's cross-entropy (weighted mean); ``fairness`` adds
     ``fairness_weight`` times a penalty to each batch's loss — ``user_gap``: the spread of the
     user groups' mean cross-entropy; ``item_exposure``: the spread of the item groups' mean
-    softmax share per item; the Yao & Huang kinds on the batch's positives (label 1) and
-    :data:`FAIR_NEGATIVES` sampled negatives per interaction (label 0), predicted
+    softmax share per item, times the number of items (1 = uniform exposure); the Yao & Huang
+    kinds on the batch's positives (label 1) and :data:`FAIR_NEGATIVES` sampled negatives per
+    interaction (label 0), predicted
     ``sigmoid(score)``. ``leakage_attr`` removes that attribute's linear directions from the
     user vectors after training (``leakage_rounds`` rounds)."""
 
@@ -276,8 +277,9 @@ class TwoTower(Recommender):
             return loss, loss
         u = torch.from_numpy(users[sel])
         share = torch.softmax(logits, dim=1)
-        exposure, exposure_items = ((share, torch.arange(self.n_items_)) if negs is None
-                                    else (share[:, 1:], negs))
+        # each item's share times the number of items it is spread over: 1 = uniform exposure
+        exposure, exposure_items = ((share * self.n_items_, torch.arange(self.n_items_))
+                                    if negs is None else (share[:, 1:] * len(negs), negs))
         pos = neg = neg_items = None
         if fair.kind in YAO_HUANG:
             pos = logits.gather(1, columns[:, None])[:, 0]
