@@ -376,31 +376,3 @@ def balance(data_key: str, attribute: str, target: str, side: str, strength: flo
                                   strength=strength)
     return balance_table(_data, attribute, weights=weights, side=side, by=by)
 
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def mitigation(split_key: str, k: int, model: str, params_json: str, target, levers: tuple,
-               strengths: tuple, _train: Dataset, _test: Dataset, _describe=None):
-    """:func:`fairrec_core.mitigation.mitigate` of ``model`` at ``params_json`` on the split
-    (``split_key``) for ``target`` (a ``MitigationTarget``), behind a progress bar with the time
-    elapsed and left. ``_describe(text)`` puts the sweep's progress text into words. A rerun
-    requested while it runs (the page's Cancel button) interrupts it at the next bar update and
-    nothing is cached."""
-    from fairrec_core.mitigation import mitigate
-    from fairrec_core.models import limit_threads
-
-    slot = st.empty()
-    slot.progress(0.0, text="Training the model as it is…")
-    start = time.perf_counter()
-
-    def progress(fraction: float, text: str) -> None:
-        said = _describe(text) if _describe is not None else text
-        timing = describe_time(time.perf_counter() - start, fraction)
-        slot.progress(fraction, text=f"{said} · {timing}")
-
-    try:
-        with limit_threads(threads()):
-            return mitigate(_train, _test, model=model, params=json.loads(params_json),
-                            target=target, levers=levers, strengths=strengths, k=k,
-                            progress=progress)
-    finally:
-        slot.empty()

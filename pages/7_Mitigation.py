@@ -3,7 +3,7 @@ penalty in training, re-rank the output — at several strengths, on one trade-o
 
 import streamlit as st
 
-from fairrec_app import layout, services, workspace
+from fairrec_app import layout, mitigation_results, services, workspace
 from fairrec_app import mitigation_views as views
 
 layout.page("Mitigation", ":material/healing:",
@@ -29,4 +29,4 @@ with layout.error_box("Mitigation"):
     result = views.run(cur, request)
 if result is None:
     st.stop()
-views.show(cur, result)
+mitigation_results.show(cur, result)

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from fairrec_app import keys, layout
+from fairrec_app import keys, layout, mitigation_results
 from fairrec_app import mitigation_views as views
 from fairrec_app.settings import ModelChoice
 from fairrec_core import names
@@ -65,7 +65,7 @@ def test_sweep_table_equals_the_core_and_the_chart_has_one_trace_per_lever(expec
     np.testing.assert_allclose(every["Ranking accuracy · gender F"].to_numpy(float),
                                pts["ndcg@10 gender=F"].to_numpy(float), rtol=1e-9)
     # the headline is the core's best point in words
-    assert any(m.value == f"#### {views.sentence(expected)}" for m in at.main.markdown)
+    assert any(m.value == f"#### {mitigation_results.sentence(expected)}" for m in at.main.markdown)
     # one chart: a trace per lever (plain names), the best trade-offs and the model as it is
     (chart,) = [c for c in at.get("plotly_chart") if "Accuracy against" in c.proto.spec]
     traces = [t.get("name") for t in json.loads(chart.proto.spec)["data"]]
