@@ -166,3 +166,29 @@ def test_training_form_shows_the_fairness_options_in_words():
     assert values == {**defaults, "fairness": "user_gap", "fairness_weight": 0.5,
                       "fairness_attr": "age_group", "leakage_attr": "gender"}
     assert BPR(**values).get_params() == values
+
+
+def test_item_side_target_shows_the_protected_items_shortfall():
+    from fairrec_core.data import load_dataset, split_dataset
+    from fairrec_core.mitigation import MitigationTarget, mitigate
+
+    at = open_page(PAGE, state=STATE)
+    at.radio(key=keys.widget("mitigation", "kind")).set_value(views.ITEM).run()
+    assert at.selectbox(key=keys.widget("mitigation", "item_attr")).value == "brand_tier"
+    assert at.selectbox(key=keys.widget("mitigation", "protected", "brand_tier")).value == "small"
+    for lever in ("pre", "in"):
+        at.checkbox(key=keys.widget("mitigation", lever)).uncheck()
+    _run(at)
+    assert not at.error, [e.value for e in at.error]
+    split = split_dataset(load_dataset("demo"), method="random", test_size=0.2, seed=42)
+    core = mitigate(split.train, split.test, model="als", params=PARAMS,
+                    target=MitigationTarget("gender", "ndcg", item_attribute="brand_tier",
+                                            protected="small"),
+                    levers=("post",), strengths=(1.0,), k=10).points
+    shown = next(f.value for f in at.main.dataframe if "Shortfall" in f.value.columns)
+    assert list(shown["Way"]) == [names.lever("post")] * 2
+    np.testing.assert_allclose(shown["Shortfall"], core["gap"].astype(float), rtol=1e-9)
+    every = next(f.value for f in at.main.dataframe if "Exposure share" in f.value.columns)
+    np.testing.assert_allclose(every["Exposure share"], core["exposure_share"].astype(float))
+    assert any("shortfall in exposure of brand tier small items" in m.value
+               for m in at.main.markdown)
