@@ -17,7 +17,7 @@ the top-10 lists (catalogue share - exposure share, the Mitigation sweep's item 
 bootstrap interval over users).
 
 Run: .venv/bin/python benchmarks/bench_fair_torch.py [--models bpr] [--lambdas 0.03,0.1,0.3]
-     [--rounds 4] [--items] [--item-lambdas 0.3,1,3] [--skip-users] [--data PATH]   (the data from --data, else $FAIRREC_ML100K, else
+     [--rounds 4] [--items] [--item-lambdas 0.04,0.07,0.125] [--skip-users] [--data PATH]   (the data from --data, else $FAIRREC_ML100K, else
      ../shared/data/ml-100k). About 1.5 min a fit on a quiet 2-core machine.
 """
 
@@ -117,7 +117,7 @@ def main() -> int:
     parser.add_argument("--lambdas", default="0.03,0.1,0.3")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--items", action="store_true")
-    parser.add_argument("--item-lambdas", default="0.3,1,3")
+    parser.add_argument("--item-lambdas", default="0.04,0.07,0.125")
     parser.add_argument("--skip-users", action="store_true")
     parser.add_argument("--data", default=str(ML100K))
     args = parser.parse_args()
