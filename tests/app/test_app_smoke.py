@@ -127,6 +127,23 @@ def check_whatif(at, core):
     assert len(at.toggle) >= 6  # one switch per re-ranker
 
 
+def check_mitigation(at, core):
+    """Before a Run: the user groups offered are the audit's single attributes, the model is
+    ALS (the active EASE has no fairness penalty), every way can be pulled, nothing swept yet."""
+    from fairrec_app import mitigation_views as views
+    from fairrec_core.audit import audited_attributes
+
+    singles = [a for a in audited_attributes(core[0].train) if " & " not in a]
+    attr = at.selectbox(key=keys.widget("mitigation", "attr"))
+    assert attr.value == "gender"
+    assert list(attr.options) == [names.attribute(a) for a in singles]
+    model = at.selectbox(key=keys.widget("mitigation", "model"))
+    assert model.value == views.DEFAULT_MODEL
+    assert not [c.value for c in at.main.caption if ":material/block:" in c.value]
+    assert [i.value for i in at.info if views.RUN in i.value]
+    assert not [c for c in at.get("plotly_chart") if "Accuracy against" in c.proto.spec]
+
+
 CHECKS = {
     "app.py": check_home,
     "pages/0_Scorecard.py": check_scorecard,
@@ -136,6 +153,7 @@ CHECKS = {
     "pages/4_Fairness_audit.py": check_audit,
     "pages/5_What-if.py": check_whatif,
     "pages/6_Close_a_gap.py": check_close_gap,
+    "pages/7_Mitigation.py": check_mitigation,
 }
 
 
