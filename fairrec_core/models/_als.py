@@ -6,10 +6,17 @@ interaction, preference 0 with confidence 1 otherwise; the model is ``x_u . y_i 
 Each half-step solves the regularised weighted least squares of all users (or items) at once by
 a few warm-started conjugate-gradient steps (Takacs et al. 2011, :mod:`._als_solve`).
 
-Interaction weights (a ``"weight"`` column, :mod:`fairrec_core.rebalance`) make the confidence of
-an interaction ``1 + alpha * w``. In-processing fairness (issue 11): ``fairness="user_gap"`` or
-``"item_exposure"`` with weight ``fairness_weight`` (see :mod:`._als_fair`), and ``leakage_attr``:
-after training the user factors are projected onto the orthogonal complement of the attribute's
+Interaction weights (a ``"weight"`` column, :mod:`fairrec_core.rebalance`) are split per user as
+``w_ui = wbar_u * v_ui`` (``wbar_u`` the mean of the user's weights): the objective is
+``sum_u wbar_u (data term of u + reg |x_u|^2)`` with an interaction's confidence ``1 + alpha v_ui``.
+So a user's own half-step sees only the relative weights among the user's interactions, and the
+user's weight ``wbar_u`` multiplies every cell of the user's row in the item step — rebalancing
+the user groups changes what the items learn (as duplicating rows would), not how closely each
+user is fitted. (Scaling the confidence by ``w`` itself would give an up-weighted group a larger
+effective ``alpha``: on shops with no planted gap that alone created significant group gaps.)
+
+In-processing fairness (issue 11): ``fairness="user_gap"`` or ``"item_exposure"`` with weight
+``fairness_weight`` (see :mod:`._als_fair`), and ``leakage_attr``: after training the user factors are projected onto the orthogonal complement of the attribute's
 linear directions and the items are fitted again to the projected users (:mod:`._als_leak`).
 """
 
@@ -56,6 +63,15 @@ class _Terms:
     item_codes: np.ndarray | None = None
     leak_labels: np.ndarray | None = None
     user_scale: np.ndarray | None = None
+    user_weight: np.ndarray | None = None  # wbar_u of interaction weights (the item step's)
+
+    def item_scale(self) -> np.ndarray | None:
+        """The users' factors in the item step: interaction weights times the user_gap's."""
+        if self.user_weight is None:
+            return self.user_scale
+        if self.user_scale is None:
+            return self.user_weight
+        return (self.user_weight * self.user_scale).astype(np.float32)
 
 
 class ALS(Recommender):
@@ -154,7 +170,15 @@ class ALS(Recommender):
                 terms.extra = np.full(m.nnz, float(self.alpha), dtype=np.float32)
                 terms.extra_t = terms.extra
         else:
-            terms.extra = (float(self.alpha) * w.data).astype(np.float32)
+            counts = np.diff(w.indptr)
+            rows = np.repeat(np.arange(w.shape[0]), counts)
+            sums = np.bincount(rows, weights=w.data.astype(np.float64), minlength=w.shape[0])
+            wbar = np.ones(w.shape[0], dtype=np.float64)  # 1 for a user without interactions
+            wbar[counts > 0] = sums[counts > 0] / counts[counts > 0]
+            denom = wbar[rows]
+            rel = np.divide(w.data, denom, out=np.zeros(len(rows)), where=denom > 0)
+            terms.user_weight = wbar.astype(np.float32)
+            terms.extra = (float(self.alpha) * rel).astype(np.float32)
             e = w.copy()
             e.data = terms.extra
             et = e.T.tocsr()
@@ -194,7 +218,7 @@ class ALS(Recommender):
         v = solve_side(
             mt, np.hstack([self.item_factors_, self.item_bias_[:, None]]),
             self.user_factors_, self.user_bias_, alpha, reg, steps,
-            extra=t.extra_t, col_scale=t.user_scale,
+            extra=t.extra_t, col_scale=t.item_scale(),
         )
         self.item_factors_, self.item_bias_ = v[:, :-1].copy(), v[:, -1].copy()
         if t.item_codes is not None:

@@ -6,8 +6,8 @@ The plain step (Hu, Koren & Volinsky 2008) fits every cell of ``own``'s rows: pr
 confidence ``1 + alpha`` on an interaction, 0 with confidence 1 elsewhere. Three optional
 generalisations, each None for the plain computation (bit-identical to it):
 
-- ``extra``: the extra confidence of each interaction, aligned with ``m.data`` (``alpha * w``
-  for interaction weights ``w``) instead of the constant ``alpha``;
+- ``extra``: the extra confidence of each interaction, aligned with ``m.data`` (``alpha * v``
+  for interaction weights relative to their user's mean, see ``ALS``) instead of ``alpha``;
 - ``row_scale``: a positive factor per own row multiplying that row's whole data term (its
   penalty ``reg`` unchanged) — a user's weight in the user step;
 - ``col_scale``: a positive factor per *other* entity multiplying every cell it is part of — the

@@ -125,3 +125,30 @@ def test_upweighting_a_group_moves_attention_to_its_items(name):
         return (lists < 20).mean() - ((lists >= 20) & (lists < 40)).mean()
 
     assert share(up) > share(plain)
+
+
+def test_als_user_weights_change_what_the_items_learn_not_each_users_own_fit(shop):
+    """A weight constant over each user's interactions (user-side rebalancing) is that user's
+    weight in the item step only: after one alternation from the same start the user factors
+    equal the plain model's, the item factors do not; and they equal the item step's weighted
+    least squares solved densely here (every cell of a user's row times the user's weight)."""
+    rng = np.random.default_rng(3)
+    per_user = rng.uniform(0.2, 3.0, shop.n_users)
+    data = weighted(shop, per_user[shop.interactions["user"].to_numpy()])
+    params = {"factors": 4, "iterations": 1, "validation": 0.0, "cg_steps": 40, "reg": 0.5}
+    plain, fair = ALS(**params).fit(shop), ALS(**params).fit(data)
+    np.testing.assert_allclose(fair.user_factors_, plain.user_factors_, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(fair.item_factors_, plain.item_factors_, atol=1e-3)
+    # the item step: min sum_u wbar_u sum_i c_ui (p_ui - x_u.y_i - b_u - b_i)^2 + reg |[y_i, b_i]|^2
+    x = np.hstack([fair.user_factors_, np.ones((shop.n_users, 1))]).astype(np.float64)
+    target = -fair.user_bias_.astype(np.float64)
+    p = np.zeros((shop.n_users, shop.n_items))
+    p[shop.interactions["user"], shop.interactions["item"]] = 1.0
+    conf = 1.0 + ALS().alpha * p
+    expected = np.empty((shop.n_items, x.shape[1]))
+    for i in range(shop.n_items):
+        c = per_user * conf[:, i]
+        lhs = (x * c[:, None]).T @ x + params["reg"] * np.eye(x.shape[1])
+        expected[i] = np.linalg.solve(lhs, (x * c[:, None]).T @ (p[:, i] + target))
+    got = np.hstack([fair.item_factors_, fair.item_bias_[:, None]])
+    np.testing.assert_allclose(got, expected, rtol=2e-3, atol=2e-3)
