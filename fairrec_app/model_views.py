@@ -220,7 +220,7 @@ def display_names(choices: dict[str, ModelChoice]) -> dict[str, str]:
         title = titles[label]
         if list(titles.values()).count(title) > 1 and c.name in MODELS:
             defaults = MODELS[c.name]().get_params()
-            diff = [f"{names.parameter(k)} {names.value(v)}" for k, v in c.params.items()
+            diff = [names.model_setting(k, v) for k, v in c.params.items()
                     if defaults.get(k) != v]
             title = f"{title} ({', '.join(diff)})" if diff else f"{title} (defaults)"
         shown[label] = title

@@ -194,3 +194,15 @@ def reranker_setting(name: str, params: dict, strength: str | None = None) -> st
             continue
         parts.append(f"{parameter(key)} {value(v)}")
     return reranker(name) + (f" ({', '.join(parts)})" if parts else "")
+
+
+def model_setting(name: str, v) -> str:
+    """A model hyperparameter with its value in words ("fairness goal smaller gap …",
+    "groups the penalty compares brand tier", "confidence scale 5")."""
+    if name == "fairness":
+        shown = fairness(str(v))
+    elif name in ("fairness_attr", "leakage_attr"):
+        shown = attribute(v) if v else "none"
+    else:
+        shown = value(v)
+    return f"{model_parameter(name)} {shown}"

@@ -96,7 +96,7 @@ if est is not None:  # in presenter mode without the arithmetic behind it
                f"{est.text} at these settings — {est.basis}.")
 with st.form(f"models.train_form.{name}"):
     with st.expander("Settings", expanded=not layout.presenter()):
-        values = widgets.param_inputs(defaults, current_params, prefix)
+        values = model_views.param_inputs(name, defaults, current_params, prefix, ds.train)
     if st.form_submit_button("Train", type="primary", icon=":material/play_arrow:"):
         with layout.error_box("Train"):
             params = widgets.checked_params(values)

@@ -154,3 +154,43 @@ def test_a_finished_training_is_active_compared_and_charted(in_tmp, monkeypatch)
     assert axes == {"training loss": "y", "ranking accuracy on held-out data": "y2"}
     assert spec["layout"]["yaxis2"]["overlaying"] == "y"
     assert not [b for b in at.button if b.label == "Cancel training"]
+
+
+def test_fairness_options_on_the_models_page_train_the_fair_model(in_tmp, demo_train):
+    """The Models form's "Fairness options" (choices in words) reach the model: a small ALS
+    trained with the item-exposure penalty on brand tiers is the active model with exactly those
+    settings, and its overall accuracy card equals the core's fit of the same settings."""
+    from fairrec_core.audit import AuditContext
+    from fairrec_core.models import ALS, top_n
+
+    at = open_page(MODELS)
+    at.selectbox(key=keys.widget("models", "name")).set_value("als").run()
+    assert any(m.value == "**Fairness options**" for m in at.markdown)
+    prefix = keys.widget("models", "p", "als")
+    at.number_input(key=f"{prefix}.factors").set_value(8)
+    at.number_input(key=f"{prefix}.iterations").set_value(3)
+    at.selectbox(key=f"{prefix}.fairness").set_value("item_exposure")
+    at.number_input(key=f"{prefix}.fairness_weight").set_value(5.0)
+    at.selectbox(key=f"{prefix}.fairness_attr").set_value("brand_tier")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert_ok(at)
+    assert not at.error, [e.value for e in at.error]
+    active = at.session_state[keys.MODELS_ACTIVE]
+    expected = {**ALS().get_params(), "factors": 8, "iterations": 3,
+                "fairness": "item_exposure", "fairness_weight": 5.0, "fairness_attr": "brand_tier"}
+    assert active.name == "als" and active.params == expected
+    split = split_dataset(load_dataset("demo"), method="random", test_size=0.2, seed=42)
+    users = split.test.user_counts.nonzero()[0]
+    lists = top_n(ALS(**expected).fit(split.train), users, 100).top(10)
+    ndcg = AuditContext(split.train, split.test, k=10).summarize(lists).overall["ndcg@10"]
+    overall = next(df.value for df in at.dataframe if "ndcg@10" in df.value.columns)
+    # two compared ALS models would share a title: the differing settings in words
+    shown = model_views.display_names({active.label: active,
+                                       "als": type(active).of("als", ALS().get_params())})
+    assert shown[active.label] == (
+        f"{names.model('als')} ({names.model_parameter('factors')} 8, "
+        f"{names.model_parameter('fairness')} {names.fairness('item_exposure')}, "
+        f"{names.model_parameter('fairness_attr')} {names.attribute('brand_tier')}, "
+        f"{names.model_parameter('fairness_weight')} 5, {names.model_parameter('iterations')} 3)")
+    (row,) = [r for r in overall.index if r.startswith(names.model("als"))]
+    assert overall.loc[row, "ndcg@10"] == pytest.approx(ndcg)
