@@ -14,7 +14,7 @@ from fairrec_core.data._movielens import load_movielens
 from fairrec_core.data._regions import zip_to_region, zip_to_state
 from fairrec_core.data._spec import SPEC_HELP, load_dataset, parse_synthetic
 from fairrec_core.data._split import SPLIT_METHODS, Split, split_dataset
-from fairrec_core.data._synthetic import SyntheticSpec, generate_shop
+from fairrec_core.data._synthetic import SyntheticSpec, generate_shop, true_utilities
 from fairrec_core.data._vocab import Vocabulary
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "read_csv_table",
     "read_file",
     "split_dataset",
+    "true_utilities",
     "zip_to_region",
     "zip_to_state",
 ]

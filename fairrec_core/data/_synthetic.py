@@ -16,6 +16,7 @@ import pandas as pd
 from fairrec_core.data._build import build_dataset
 from fairrec_core.data._dataset import Dataset
 from fairrec_core.errors import DataError
+from fairrec_core.limits import check_dense
 
 CATEGORIES = (
     "Electronics", "Fashion", "Beauty", "Home & Kitchen", "Sports & Outdoors", "Toys & Games",
@@ -67,13 +68,32 @@ class SyntheticSpec:
             )
 
 
-def generate_shop(spec: SyntheticSpec = SyntheticSpec(), *, name: str | None = None) -> Dataset:
-    """Generate the synthetic shop described by ``spec`` (deterministic for a seed)."""
-    spec.check()
-    rng = np.random.default_rng(spec.seed)
+@dataclass(frozen=True, eq=False)
+class _Shop:
+    """The generator's first draws: who the users and items are, and the utility model."""
+
+    gender: np.ndarray
+    age: np.ndarray
+    region: np.ndarray
+    category: np.ndarray
+    brand: np.ndarray
+    price: np.ndarray
+    small: np.ndarray
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    popularity: np.ndarray
+    user_category: np.ndarray
+
+    def utilities(self, lo: int, hi: int) -> np.ndarray:
+        """True utility of every item for users ``lo..hi`` (float32): shared tastes, long-tail
+        popularity and the planted group effects, before the choice noise (float64)."""
+        return (self.user_factors[lo:hi] @ self.item_factors.T * 3.0 + self.popularity
+                + self.user_category[lo:hi][:, self.category])
+
+
+def _draw_shop(spec: SyntheticSpec, rng: np.random.Generator) -> _Shop:
     b = float(spec.bias)
     n_u, n_i, n_c = spec.users, spec.items, len(CATEGORIES)
-
     # ---- users ----
     gender = rng.choice(np.array(["F", "M", "U"]), size=n_u, p=[0.36, 0.60, 0.04])
     age = np.clip(np.round(rng.gamma(4.0, 7.5, size=n_u) + 16), 18, 75).astype(np.int64)
@@ -108,6 +128,32 @@ def generate_shop(spec: SyntheticSpec = SyntheticSpec(), *, name: str | None = N
     t = ((age - 18) / 57.0)[:, None]
     user_cat = b * (g_aff[g_code] + (1 - t) * np.asarray(YOUNG_AFFINITY) + t * np.asarray(OLD_AFFINITY))
     user_cat = user_cat.astype(np.float32)
+    return _Shop(gender, age, region, category, brand, price, small, u_f, i_f, pop,
+                 user_cat)
+
+
+def true_utilities(spec: SyntheticSpec = SyntheticSpec()) -> np.ndarray:
+    """Every user's true utility for every item (float64 ``[users, items]``, rows and columns in
+    the order of :func:`generate_shop`'s users and items for the same ``spec``): the score the
+    generator ranks each user's items by — shared taste factors x 3 + the item's long-tail
+    popularity (less the small-seller penalty) + the planted category affinities — before the
+    Gumbel choice noise it adds to draw the interactions. The same seed gives the same users,
+    items and utilities as the shop (the interactions are the top items of utility + noise)."""
+    spec.check()
+    check_dense((spec.users, spec.items), np.float64, what="the true utilities")
+    shop = _draw_shop(spec, np.random.default_rng(spec.seed))
+    return shop.utilities(0, spec.users)
+
+
+def generate_shop(spec: SyntheticSpec = SyntheticSpec(), *, name: str | None = None) -> Dataset:
+    """Generate the synthetic shop described by ``spec`` (deterministic for a seed)."""
+    spec.check()
+    rng = np.random.default_rng(spec.seed)
+    b = float(spec.bias)
+    n_u, n_i = spec.users, spec.items
+    shop = _draw_shop(spec, rng)
+    gender, age, region, category = shop.gender, shop.age, shop.region, shop.category
+    brand, price, small = shop.brand, shop.price, shop.small
 
     # ---- how many items each user touches ----
     activity = rng.lognormal(0.0, 0.8, size=n_u)
@@ -131,7 +177,7 @@ def generate_shop(spec: SyntheticSpec = SyntheticSpec(), *, name: str | None = N
     chunk = max(1, 4_000_000 // n_i)
     for lo in range(0, n_u, chunk):
         hi = min(n_u, lo + chunk)
-        s = u_f[lo:hi] @ i_f.T * 3.0 + pop + user_cat[lo:hi][:, category]
+        s = shop.utilities(lo, hi)
         # Gumbel top-k = sampling without replacement; planted: F users' choices are noisier
         s += rng.gumbel(size=s.shape).astype(np.float32) * noise[lo:hi, None]
         k = n_per[lo:hi]
