@@ -54,7 +54,8 @@ def add_parser(sub) -> None:
                    help="also run without the intervention (--rerank, --fair-param) on the "
                         "same seeds and report the difference in each metric's drift")
     p.add_argument("--position-bias", type=float, default=1.0,
-                   help="utility lost per log2(rank) (default 1; 0: rank does not matter)")
+                   help="utility lost per ln(rank): rank r gets r^-BIAS of rank 1's attention at "
+                        "temperature 1 (default 1; 0: rank does not matter)")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="scale of the choice noise (default 1; 0: deterministic)")
     p.add_argument("--budget", type=int, default=1,

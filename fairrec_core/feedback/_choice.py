@@ -1,7 +1,7 @@
 """How simulated users choose from a list: a position-biased multinomial logit with a no-choice
 option and an attention budget.
 
-Each listed item at rank ``r`` (from 1) is worth ``u - position_bias * log2(r)`` to the user,
+Each listed item at rank ``r`` (from 1) is worth ``u - position_bias * ln(r)`` to the user,
 ``u`` its true utility (standardised, see :class:`~fairrec_core.feedback.GroundTruth`); choosing
 nothing is worth ``outside``. The user draws Gumbel noise of scale ``temperature`` on every
 option and takes the options worth more than choosing nothing, best first, at most ``budget``
@@ -55,7 +55,7 @@ class ChoiceModel:
         parameters, so one seed gives the same draws under every setting."""
         n, k = items.shape
         noise = rng.gumbel(size=(n, k + 1))
-        value = utilities.astype(np.float64) - self.position_bias * np.log2(np.arange(1, k + 1))
+        value = utilities.astype(np.float64) - self.position_bias * np.log(np.arange(1, k + 1))
         value = value + self.temperature * noise[:, :k]
         value[items == PAD_ITEM] = -np.inf
         if self.outside is None:

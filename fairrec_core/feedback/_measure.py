@@ -111,7 +111,8 @@ def _group_means(values: np.ndarray, members: np.ndarray) -> np.ndarray:
 
 def _true_values(utilities: np.ndarray, users: np.ndarray, items: np.ndarray) -> np.ndarray:
     valid = items != PAD_ITEM
-    return np.where(valid, utilities[users[:, None], np.where(valid, items, 0)], np.nan)
+    return np.where(valid, utilities[users[:, None], np.where(valid, items, 0)].astype(np.float64),
+                    np.nan)
 
 
 def measure_round(ctx: LoopContext, lists, train, chosen: tuple[np.ndarray, np.ndarray],
