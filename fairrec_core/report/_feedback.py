@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from plotly.offline import get_plotlyjs
 
 from fairrec_core.report._html import Figures, ci, esc, table
 
@@ -49,20 +48,8 @@ def feedback_section(results, figure: Figures) -> str:
 
 def render_feedback(results, *, title: str, dataset_summary: dict, settings: dict) -> str:
     """A self-contained HTML document of ``results`` (plotly.js embedded once)."""
-    from fairrec_core.report._render import _CSS, _RESIZE, _dataset
+    from fairrec_core.report._mitigation import standalone
 
-    figure = Figures()
-    body = feedback_section(results, figure)
-    rows = pd.DataFrame([(k, v if isinstance(v, str) else json.dumps(v, default=str))
-                         for k, v in settings.items()], columns=["setting", "value"])
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{esc(title)}</title><style>{_CSS}</style>"
-        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
-        f"<h1>{esc(title)}</h1>"
-        f'<section id="feedback"><h2>Feedback loop: recommend, choose, retrain</h2>{body}'
-        "</section>"
-        f"<details><summary>Dataset</summary>{_dataset(dataset_summary)}</details>"
-        f"<details><summary>Settings</summary>{table(rows)}</details>"
-        f"{_RESIZE}</body></html>\n"
-    )
+    body = feedback_section(results, Figures())
+    return standalone(title, "feedback", "Feedback loop: recommend, choose, retrain", body,
+                      dataset_summary=dataset_summary, settings=settings)

@@ -68,10 +68,18 @@ def mitigation_section(result, figure: Figures) -> str:
 def render_mitigation(result, *, title: str, dataset_summary: dict, settings: dict) -> str:
     """A self-contained HTML document of ``result`` (plotly.js embedded once): the dataset,
     the settings and :func:`mitigation_section`."""
-    from fairrec_core.report._render import _CSS, _RESIZE, _dataset
-
     figure = Figures()
     body = mitigation_section(result, figure)
+    return standalone(title, "mitigation", "Mitigation: pre-, in- and post-processing", body,
+                      dataset_summary=dataset_summary, settings=settings)
+
+
+def standalone(title: str, section: str, heading: str, body: str, *, dataset_summary: dict,
+               settings: dict) -> str:
+    """A self-contained HTML document (plotly.js embedded once) of one section ``body`` with id
+    ``section`` under ``heading``, then the dataset and the settings folded."""
+    from fairrec_core.report._render import _CSS, _RESIZE, _dataset
+
     rows = pd.DataFrame([(k, v if isinstance(v, str) else json.dumps(v, default=str))
                          for k, v in settings.items()], columns=["setting", "value"])
     return (
@@ -79,7 +87,7 @@ def render_mitigation(result, *, title: str, dataset_summary: dict, settings: di
         f"<title>{esc(title)}</title><style>{_CSS}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
         f"<h1>{esc(title)}</h1>"
-        f'<section id="mitigation"><h2>Mitigation: pre-, in- and post-processing</h2>{body}'
+        f'<section id="{section}"><h2>{esc(heading)}</h2>{body}'
         "</section>"
         f"<details><summary>Dataset</summary>{_dataset(dataset_summary)}</details>"
         f"<details><summary>Settings</summary>{table(rows)}</details>"
