@@ -69,8 +69,8 @@ def simulate(data, truth, *, model, params: dict | None = None, rounds: int = 20
     ``random_state`` gets the seed unless ``params`` sets it. Each round every user gets a
     top-``k`` list — through ``rerank`` (specs, re-rankers or a chain, fitted each round on the
     round's training data and the model's top-``candidates``) when given — and chooses by
-    ``choice`` (default :class:`ChoiceModel`'s) with the seed's generator. ``attributes``: the user attributes measured per
-    group (default: the audit's). ``progress(RoundDone)`` is called after each round;
+    ``choice`` (default: :class:`ChoiceModel`'s defaults) with the seed's generator.
+    ``attributes``: the user attributes measured per group (default: the audit's). ``progress(RoundDone)`` is called after each round;
     ``should_stop()`` is asked before each and ends the run early: finished rounds are kept and
     ``result.stopped`` is True. Returns a :class:`FeedbackResult`.
     """
