@@ -21,6 +21,7 @@ PAGES = (
     ("pages/5_What-if.py", "What-if", ":material/tune:"),
     ("pages/6_Close_a_gap.py", "Close a gap", ":material/target:"),
     ("pages/7_Mitigation.py", "Mitigation", ":material/healing:"),
+    ("pages/8_Feedback_loop.py", "Feedback loop", ":material/autorenew:"),
 )
 PAGE_PATH = {label: path for path, label, _ in PAGES}
 

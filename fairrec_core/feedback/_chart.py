@@ -36,7 +36,7 @@ def feedback_chart(bands, metric: str, *, attribute: str = ALL, title: str | Non
         if part["lo"].notna().any():
             fig.add_trace(go.Scatter(
                 x=x + x[::-1], y=part["hi"].tolist() + part["lo"].tolist()[::-1],
-                fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
+                mode="lines", fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
                 hoverinfo="skip", showlegend=False, legendgroup=name))
         fig.add_trace(go.Scatter(x=x, y=part["mean"], mode="lines+markers", name=name,
                                  legendgroup=name, line=dict(color=color, width=2)))

@@ -144,6 +144,21 @@ def check_mitigation(at, core):
     assert not [c for c in at.get("plotly_chart") if "Accuracy against" in c.proto.spec]
 
 
+def check_feedback(at, core):
+    """Before a Run: the form offers the active model (EASE) and the documented defaults (10
+    rounds, 3 repetitions, position bias 1, one item per round, no intervention); no charts."""
+    from fairrec_app import feedback_views as views
+
+    assert at.selectbox(key=keys.widget("feedback", "model")).value == "ease"
+    assert at.slider(key=keys.widget("feedback", "rounds")).value == 10
+    assert at.slider(key=keys.widget("feedback", "seeds")).value == 3
+    assert at.number_input(key=keys.widget("feedback", "bias")).value == 1.0
+    assert at.number_input(key=keys.widget("feedback", "budget")).value == 1
+    assert at.selectbox(key=keys.widget("feedback", "intervention")).value == "None"
+    assert [i.value for i in at.info if views.RUN in i.value]
+    assert not at.get("plotly_chart")
+
+
 CHECKS = {
     "app.py": check_home,
     "pages/0_Scorecard.py": check_scorecard,
@@ -154,6 +169,7 @@ CHECKS = {
     "pages/5_What-if.py": check_whatif,
     "pages/6_Close_a_gap.py": check_close_gap,
     "pages/7_Mitigation.py": check_mitigation,
+    "pages/8_Feedback_loop.py": check_feedback,
 }
 
 
@@ -195,6 +211,7 @@ def test_pages_on_data_without_user_attributes(path):
     at = open_page(None if path == "app.py" else path, state={keys.DATA_SOURCE: source})
     assert_ok(at)
     if path in ("app.py", "pages/0_Scorecard.py", "pages/4_Fairness_audit.py",
-                "pages/5_What-if.py", "pages/6_Close_a_gap.py"):
+                "pages/5_What-if.py", "pages/6_Close_a_gap.py", "pages/7_Mitigation.py",
+                "pages/8_Feedback_loop.py"):
         [warning] = [w.value for w in at.warning]
         assert "no user attributes" in warning

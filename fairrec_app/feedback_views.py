@@ -1,0 +1,380 @@
+"""The Feedback loop page's parts: the request form (model, rounds, seeds, the users' choice
+model, an intervention), the run (:func:`fairrec_core.feedback.simulate`, for the model as it is
+and, on the same seeds, with the intervention) behind a progress bar with partial results and a
+Stop button that keeps the finished rounds, and the result (what changed, charts per group with
+seed bands, the per-round table and downloads)."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from fairrec_app import keys, layout, services
+from fairrec_core import names
+
+#: Session-state keys of this page (page-prefixed).
+RESULT = "feedback.result"  # the FeedbackRun of the last run (or the stopped part of one)
+PARTIAL = "feedback.partial"  # the request and the finished rounds' frames of the running run
+STOP = keys.widget("feedback", "stop")
+RUN = "Run the simulation"
+
+#: The metrics the summary and the charts show first, in this order.
+SHOWN = ("ndcg", "miscalibration", "popularity", "gini", "list_similarity", "chosen_utility")
+#: The interventions offered: label -> re-ranker spec template (the strength fills ``{s}``).
+INTERVENTIONS = {
+    "None": None,
+    names.reranker("calibrated"): "calibrated:lambda={s}",
+    names.reranker("popularity"): "popularity:lambda={s}",
+}
+#: The models the form offers first (fast to retrain every round).
+DEFAULT_MODEL = "ease"
+
+
+@dataclass(frozen=True)
+class FeedbackRequest:
+    """What one Run simulates (hashable)."""
+
+    model: str
+    params_json: str
+    rounds: int
+    seeds: int
+    k: int
+    position_bias: float
+    temperature: float
+    budget: int
+    rerank: str | None
+
+    @property
+    def params(self) -> dict:
+        return json.loads(self.params_json)
+
+    @property
+    def choice(self):
+        from fairrec_core.feedback import ChoiceModel
+
+        return ChoiceModel(position_bias=self.position_bias, temperature=self.temperature,
+                           budget=self.budget)
+
+
+@dataclass
+class FeedbackRun:
+    """The result of one Run: the model as it is and, when asked, with the intervention."""
+
+    request: FeedbackRequest
+    plain: object  # FeedbackResult
+    other: object | None = None  # FeedbackResult with the intervention
+
+    @property
+    def results(self) -> list:
+        return [r for r in (self.plain, self.other) if r is not None]
+
+    @property
+    def stopped(self) -> bool:
+        return any(r.stopped for r in self.results) or (
+            self.request.rerank is not None and self.other is None)
+
+    def bands(self) -> pd.DataFrame:
+        return pd.concat([r.bands() for r in self.results], ignore_index=True)
+
+    def table(self) -> pd.DataFrame:
+        return pd.concat([r.table for r in self.results], ignore_index=True)
+
+
+#: The page's words for the loop's measures (the core's METRIC_NAMES for the others).
+LABELS = {
+    "ndcg": "Ranking accuracy against the true preferences",
+    "miscalibration": "Taste drift (mismatch with the round-0 profile)",
+    "popularity": "Popularity of the recommended items",
+    "gini": "Exposure inequality (Gini)",
+    "list_similarity": "Sameness of users' lists (Jaccard)",
+    "chosen_utility": "True value of what users chose",
+}
+
+
+def metric_label(metric: str) -> str:
+    from fairrec_core.feedback import METRIC_NAMES
+
+    text = LABELS.get(metric) or METRIC_NAMES.get(metric, metric)
+    return text[0].upper() + text[1:]
+
+
+def arm_label(arm: str) -> str:
+    """"plain" -> "No intervention"; a re-ranker chain's spec -> its names in words with the
+    strength ("calibrated:lambda=0.5,attribute=none" -> "Match each user's taste mix
+    (strength 0.5)")."""
+    from fairrec_core.feedback import PLAIN
+
+    if arm == PLAIN:
+        return "No intervention"
+    out = []
+    for step in arm.split(" -> "):
+        name, _, rest = step.partition(":")
+        pairs = dict(p.partition("=")[::2] for p in rest.split(",") if "=" in p)
+        strength = pairs.get("lambda", pairs.get("lam"))
+        out.append(f"{names.reranker(name)} (strength {strength})" if strength
+                   else names.reranker(name))
+    return ", then ".join(out)
+
+
+def truth(source, data):
+    """The ground truth of the session's data: the generator's utilities for the demo and
+    synthetic shops, an oracle fitted to all the data otherwise (cached per data set)."""
+    return _truth(source.key, data)
+
+
+@st.cache_resource(show_spinner="Preparing the ground truth…", max_entries=4)
+def _truth(source_key: str, _data):
+    from fairrec_core.feedback import truth_for
+    from fairrec_core.models import limit_threads
+
+    with limit_threads(services.threads()):
+        return truth_for(source_key, _data)
+
+
+def request_form(cur) -> FeedbackRequest | None:
+    """The form; the request when Run is pressed, else None."""
+    from fairrec_core.models import MODELS
+
+    active = st.session_state[keys.MODELS_ACTIVE]
+    menu = list(MODELS)
+    default = active.name if active.name in MODELS else DEFAULT_MODEL
+    with st.form("feedback.form"):
+        st.markdown("#### The loop")
+        a, b, c = st.columns(3)
+        name = a.selectbox("Model", menu, index=menu.index(default), format_func=names.model,
+                           key=keys.widget("feedback", "model"),
+                           help="Trained again from scratch after every round, on the data "
+                                "plus every item the users chose so far.")
+        rounds = b.slider("Rounds", 1, 30, 10, key=keys.widget("feedback", "rounds"),
+                          help="Recommend, let every user choose, retrain: once per round.")
+        seeds = c.slider("Repetitions (seeds)", 1, 10, 3, key=keys.widget("feedback", "seeds"),
+                         help="Each repetition draws the users' choices anew; the bands on the "
+                              "charts are the 95% interval over repetitions.")
+        st.markdown("#### How users choose")
+        a, b, c = st.columns(3)
+        bias = a.number_input("Position bias", 0.0, 5.0, 1.0, 0.1,
+                              key=keys.widget("feedback", "bias"),
+                              help="How much less an item lower in the list is looked at "
+                                   "(0: the rank does not matter).")
+        temp = b.number_input("Choice randomness", 0.0, 5.0, 1.0, 0.1,
+                              key=keys.widget("feedback", "temperature"),
+                              help="The temperature of the choice (0: every user takes the "
+                                   "best item they see; larger: more random).")
+        budget = c.number_input("Items a user may take per round", 1, 5, 1, 1,
+                                key=keys.widget("feedback", "budget"),
+                                help="The attention budget. A user may also take nothing.")
+        st.markdown("#### Compare with an intervention")
+        a, b = st.columns(2)
+        how = a.selectbox("Intervention", list(INTERVENTIONS),
+                          key=keys.widget("feedback", "intervention"),
+                          help="Run the same loop, on the same repetitions, with this "
+                               "re-ranking of every round's lists.")
+        strength = b.slider("Strength", 0.05, 1.0, 0.5, 0.05,
+                            key=keys.widget("feedback", "strength"))
+        pressed = st.form_submit_button(RUN, type="primary", icon=":material/play_arrow:")
+    if not pressed:
+        return None
+    params = active.params if active.name == name and active.path is None else {}
+    template = INTERVENTIONS[how]
+    return FeedbackRequest(name, json.dumps(params, sort_keys=True, default=str), int(rounds),
+                           int(seeds), int(cur.k), float(bias), float(temp), int(budget),
+                           template.format(s=f"{strength:g}") if template else None)
+
+
+def stop() -> None:
+    """The Stop button's callback: it runs before the rerun the click requested (which
+    interrupts the simulation at its next round), and keeps the rounds finished so far."""
+    from fairrec_core.feedback import FeedbackResult
+
+    ss = st.session_state
+    partial = ss.pop(PARTIAL, None)
+    if partial is None:
+        return
+    request, arms = partial
+    results = [FeedbackResult(table=pd.concat(frames, ignore_index=True), arm=arm,
+                              settings={"stopped at": "Stop button"}, assumption=assumption,
+                              stopped=True)
+               for arm, (frames, assumption) in arms.items() if frames]
+    if results:
+        ss[RESULT] = FeedbackRun(request, results[0], results[1] if len(results) > 1 else None)
+
+
+def run(cur, request: FeedbackRequest) -> FeedbackRun:
+    """Both arms, one after the other on the same seeds, with a progress bar, the headline
+    chart of the finished rounds and a Stop button."""
+    from fairrec_core.feedback import simulate
+    from fairrec_core.models import limit_threads
+
+    ss = st.session_state
+    data = cur.ds.data
+    gt = truth(cur.ds.source, data)
+    arms = [None] + ([request.rerank] if request.rerank else [])
+    ss[PARTIAL] = (request, {})
+    banner = st.empty()
+    left, right = banner.container().columns([4, 1], vertical_alignment="center")
+    left.info(f"Simulating {request.rounds} rounds of {names.model(request.model)}, "
+              f"{request.seeds} repetitions" + (" with and without the intervention"
+                                                  if request.rerank else "") + ".",
+              icon=":material/hourglass_top:")
+    right.button("Stop", key=STOP, on_click=stop, icon=":material/stop_circle:")
+    bar, chart = st.empty(), st.empty()
+    start, total = time.perf_counter(), len(arms) * request.seeds * (request.rounds + 1)
+    results = []
+    for i, spec in enumerate(arms):
+        frames: list[pd.DataFrame] = []
+        arm = arm_label(spec) if spec else arm_label("plain")
+        ss[PARTIAL][1][spec or "plain"] = (frames, gt.assumption)
+
+        offset = i * request.seeds * (request.rounds + 1)
+
+        def progress(done, frames=frames, arm=arm, offset=offset) -> None:
+            frames.append(done.table)
+            fraction = (offset + done.done) / total
+            timing = services.describe_time(time.perf_counter() - start, fraction)
+            bar.progress(fraction, text=f"{arm}: repetition {done.seed + 1} of {request.seeds}, "
+                                        f"round {done.round} of {request.rounds} · {timing}")
+            chart.plotly_chart(partial_chart(frames, arm),
+                               key=f"feedback.partial.{offset + done.done}")
+
+        with limit_threads(services.threads()):
+            results.append(simulate(data, gt, model=request.model, params=request.params,
+                                    rounds=request.rounds, seeds=range(request.seeds),
+                                    k=request.k, rerank=spec, choice=request.choice,
+                                    progress=progress))
+    ss.pop(PARTIAL, None)
+    for slot in (banner, bar, chart):
+        slot.empty()
+    return FeedbackRun(request, results[0], results[1] if len(results) > 1 else None)
+
+
+def partial_chart(frames: list[pd.DataFrame], arm: str):
+    """The finished rounds so far: the headline metric over every user, one line per
+    repetition."""
+    import plotly.graph_objects as go
+
+    from fairrec_core.feedback import ALL
+
+    t = pd.concat(frames, ignore_index=True)
+    t = t[(t["metric"] == SHOWN[0]) & (t["attribute"] == ALL)]
+    fig = go.Figure()
+    for seed, part in t.groupby("seed"):
+        fig.add_trace(go.Scatter(x=part["round"], y=part["value"], mode="lines+markers",
+                                 name=f"repetition {int(seed) + 1}"))
+    fig.update_layout(title=f"So far ({arm}): {metric_label(SHOWN[0])}, all users",
+                      xaxis_title="round", height=320, margin=dict(t=50, b=40))
+    return fig
+
+
+# ---- the result -----------------------------------------------------------------------------
+def _fmt(x: float) -> str:
+    return f"{x:+.4f}".replace("-", "−")
+
+
+def _ci(lo: float, hi: float) -> str:
+    """"[−0.1, +0.2]"; "(one repetition)" where an interval needs two."""
+    return "(one repetition)" if math.isnan(lo) or math.isnan(hi) else f"[{_fmt(lo)}, {_fmt(hi)}]"
+
+
+def summary(fr: FeedbackRun, attribute: str, data) -> pd.DataFrame:
+    """Per shown metric: the change from round 0 to the last round over every user (mean over
+    repetitions with its 95% interval), the gap in that change between the attribute's two
+    largest informative groups, and, with an intervention, how much it changes the change."""
+    from fairrec_core.feedback import ALL, drift_difference, group_drift_gap, t_interval
+
+    rows = []
+    groups = groups_of(fr.plain, attribute, data)
+    for metric in SHOWN:
+        mean, lo, hi, _ = t_interval(fr.plain.drift(metric, how="change"))
+        row = {"Measure": metric_label(metric), "Change": mean, "95% interval": _ci(lo, hi)}
+        if len(groups) >= 2:
+            g = group_drift_gap(fr.plain, metric, attribute, groups[0], groups[1], how="change")
+            row[f"{groups[1]} − {groups[0]}"] = g["difference"]
+            row["Its interval"] = _ci(g["lo"], g["hi"])
+        if fr.other is not None:
+            d = drift_difference(fr.plain, fr.other, metric, ALL, ALL, how="change")
+            row["Intervention's effect"] = d["difference"]
+            row["Effect's interval"] = _ci(d["lo"], d["hi"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def groups_of(result, attribute: str, data) -> list[str]:
+    """The attribute's groups in the run (the audit's informative ones), largest first."""
+    t = result.table
+    present = set(t.loc[t["attribute"] == attribute, "group"].astype(str))
+    counts = data.user_groups(attribute).astype(str).value_counts()
+    return [g for g in counts.index if g in present]
+
+
+def headline(fr: FeedbackRun) -> str:
+    """One sentence: how the recommendations' accuracy and taste mismatch moved over the run,
+    and what the intervention did to the mismatch."""
+    from fairrec_core.feedback import ALL, drift_difference, t_interval
+
+    last = int(fr.plain.table["round"].max())
+    acc = t_interval(fr.plain.drift(SHOWN[0], how="change"))
+    mis = t_interval(fr.plain.drift("miscalibration", how="change"))
+    text = (f"Over {last} rounds, the ranking accuracy changed by {_fmt(acc[0])} "
+            f"{_ci(acc[1], acc[2])} and the taste drift by {_fmt(mis[0])} {_ci(mis[1], mis[2])}")
+    if fr.other is not None:
+        d = drift_difference(fr.plain, fr.other, "miscalibration", ALL, ALL, how="change")
+        arm = arm_label(fr.other.arm)
+        text += (f"; {arm[0].lower() + arm[1:]} changes the taste drift by "
+                 f"{_fmt(d['difference'])} {_ci(d['lo'], d['hi'])}")
+    return text + "."
+
+
+def chart(fr: FeedbackRun, metric: str, attribute: str):
+    """The core's chart of one metric per group, with the groups and arms named in words."""
+    from fairrec_core.feedback import ALL, PLAIN, feedback_chart
+
+    fig = feedback_chart(fr.bands(), metric, attribute=attribute,
+                         title=f"{metric_label(metric)} — "
+                               + ("all users" if attribute == ALL else
+                                  f"by {names.attribute(attribute)}"))
+    for trace in fig.data:
+        if trace.name:
+            name = trace.name.replace(f"{attribute} = ", f"{names.attribute(attribute)} ")
+            for arm in (fr.other.arm if fr.other is not None else None, PLAIN):
+                if arm and f"({arm})" in name:
+                    name = name.replace(f" ({arm})", f" · {arm_label(arm).lower()}")
+            trace.name = name
+    fig.update_layout(height=430, yaxis_title=None, xaxis_title="round",
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+                      margin=dict(t=50, b=20))
+    return fig
+
+
+def show(fr: FeedbackRun, attributes: list[str], data) -> None:
+    """The result: a headline, the what-changed table, charts and the downloads."""
+    if fr.stopped:
+        st.warning("The simulation was stopped: these are the rounds it finished.",
+                   icon=":material/stop_circle:")
+    st.markdown(f"#### {headline(fr)}")
+    st.caption(fr.plain.assumption)
+    attribute = st.selectbox("User groups", attributes, format_func=names.attribute,
+                             key=keys.widget("feedback", "attr"))
+    table = summary(fr, attribute, data)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%+.4f")
+                                for c in table.columns if table[c].dtype.kind == "f"})
+    st.caption("Change = the value at the last round minus round 0, averaged over the "
+               "repetitions; intervals are 95% Student-t over repetitions, the same repetitions "
+               "for both groups and both runs.")
+    cols = st.columns(2)
+    for i, metric in enumerate(SHOWN):
+        cols[i % 2].plotly_chart(chart(fr, metric, attribute), key=f"feedback.chart.{metric}")
+    if not layout.presenter():
+        table = fr.table()
+        a, b = st.columns(2)
+        a.download_button("Per-round table (CSV)", table.to_csv(index=False),
+                          file_name="rounds.csv", mime="text/csv", icon=":material/download:")
+        b.download_button("Summary (JSON)", json.dumps([r.to_dict() for r in fr.results],
+                                                       indent=2, default=str),
+                          file_name="feedback.json", mime="application/json",
+                          icon=":material/download:")
