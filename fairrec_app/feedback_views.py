@@ -1,20 +1,19 @@
-"""The Feedback loop page's parts: the request form (model, rounds, seeds, the users' choice
-model, an intervention), the run (:func:`fairrec_core.feedback.simulate`, for the model as it is
-and, on the same seeds, with the intervention) behind a progress bar with partial results and a
-Stop button that keeps the finished rounds, and the result (what changed, charts per group with
-seed bands, the per-round table and downloads)."""
+"""The Feedback loop page's request and run: the form (model, rounds, seeds, the users' choice
+model, what to compare with: a re-ranking or another model) and the run
+(:func:`fairrec_core.feedback.simulate`, for the model as it is and, on the same seeds, with the
+intervention or the other model) behind a progress bar with partial results and a Stop button
+that keeps the finished rounds. The result is drawn by :mod:`fairrec_app.feedback_results`."""
 
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import keys, layout, services
+from fairrec_app import keys, services
 from fairrec_core import names
 
 #: Session-state keys of this page (page-prefixed).
@@ -31,6 +30,8 @@ INTERVENTIONS = {
     names.reranker("calibrated"): "calibrated:lambda={s}",
     names.reranker("popularity"): "popularity:lambda={s}",
 }
+#: The arm names of a model-against-model run start with this (then the model's name).
+MODEL_ARM = "model:"
 #: The models the form offers first (fast to retrain every round).
 DEFAULT_MODEL = "ease"
 
@@ -48,6 +49,7 @@ class FeedbackRequest:
     temperature: float
     budget: int
     rerank: str | None
+    versus: str | None = None  # another model through the same loop and seeds
 
     @property
     def params(self) -> dict:
@@ -75,8 +77,8 @@ class FeedbackRun:
 
     @property
     def stopped(self) -> bool:
-        return any(r.stopped for r in self.results) or (
-            self.request.rerank is not None and self.other is None)
+        compared = self.request.rerank is not None or self.request.versus is not None
+        return any(r.stopped for r in self.results) or (compared and self.other is None)
 
     def bands(self) -> pd.DataFrame:
         return pd.concat([r.bands() for r in self.results], ignore_index=True)
@@ -111,6 +113,8 @@ def arm_label(arm: str) -> str:
 
     if arm == PLAIN:
         return "No intervention"
+    if arm.startswith(MODEL_ARM):
+        return names.model(arm[len(MODEL_ARM):])
     out = []
     for step in arm.split(" -> "):
         name, _, rest = step.partition(":")
@@ -168,22 +172,31 @@ def request_form(cur) -> FeedbackRequest | None:
         budget = c.number_input("Items a user may take per round", 1, 5, 1, 1,
                                 key=keys.widget("feedback", "budget"),
                                 help="The attention budget. A user may also take nothing.")
-        st.markdown("#### Compare with an intervention")
-        a, b = st.columns(2)
+        st.markdown("#### Compare with an intervention, or with another model")
+        a, b, c = st.columns(3)
         how = a.selectbox("Intervention", list(INTERVENTIONS),
                           key=keys.widget("feedback", "intervention"),
                           help="Run the same loop, on the same repetitions, with this "
                                "re-ranking of every round's lists.")
         strength = b.slider("Strength", 0.05, 1.0, 0.5, 0.05,
                             key=keys.widget("feedback", "strength"))
+        versus = c.selectbox("Another model", [None, *menu], key=keys.widget("feedback", "versus"),
+                             format_func=lambda m: "None" if m is None else names.model(m),
+                             help="Run this model through the same loop, with the same users' "
+                                  "choices model and repetitions, and compare the two.")
         pressed = st.form_submit_button(RUN, type="primary", icon=":material/play_arrow:")
     if not pressed:
         return None
-    params = active.params if active.name == name and active.path is None else {}
     template = INTERVENTIONS[how]
+    if versus is not None and (template is not None or versus == name):
+        st.error("Compare with one thing at a time: an intervention (Intervention) or another "
+                 "model (Another model, different from Model) — not both.",
+                 icon=":material/error:")
+        return None
+    params = active.params if active.name == name and active.path is None else {}
     return FeedbackRequest(name, json.dumps(params, sort_keys=True, default=str), int(rounds),
                            int(seeds), int(cur.k), float(bias), float(temp), int(budget),
-                           template.format(s=f"{strength:g}") if template else None)
+                           template.format(s=f"{strength:g}") if template else None, versus)
 
 
 def stop() -> None:
@@ -204,6 +217,30 @@ def stop() -> None:
         ss[RESULT] = FeedbackRun(request, results[0], results[1] if len(results) > 1 else None)
 
 
+def arms_of(request: FeedbackRequest) -> list[tuple[str, dict, str | None, str]]:
+    """``(model, params, re-ranker spec, arm name)`` of each run the request asks for: the model
+    as it is, then the same model with the intervention or the other model (arm names as
+    :func:`~fairrec_core.feedback.simulate` gives them, or ``model:NAME`` model against model)."""
+    from fairrec_core.feedback import PLAIN
+    from fairrec_core.reranking import RerankChain, parse_rerank
+
+    if request.versus is not None:
+        return [(request.model, request.params, None, MODEL_ARM + request.model),
+                (request.versus, {}, None, MODEL_ARM + request.versus)]
+    arms = [(request.model, request.params, None, PLAIN)]
+    if request.rerank:
+        spec = " -> ".join(RerankChain([parse_rerank(request.rerank)]).spec())
+        arms.append((request.model, request.params, request.rerank, spec))
+    return arms
+
+
+def _what(request: FeedbackRequest) -> str:
+    if request.versus is not None:
+        return f" each of {names.model(request.model)} and {names.model(request.versus)}"
+    return f" of {names.model(request.model)}" + (
+        ", with and without the intervention" if request.rerank else "")
+
+
 def run(cur, request: FeedbackRequest) -> FeedbackRun:
     """Both arms, one after the other on the same seeds, with a progress bar, the headline
     chart of the finished rounds and a Stop button."""
@@ -213,23 +250,20 @@ def run(cur, request: FeedbackRequest) -> FeedbackRun:
     ss = st.session_state
     data = cur.ds.data
     gt = truth(cur.ds.source, data)
-    arms = [None] + ([request.rerank] if request.rerank else [])
+    arms = arms_of(request)
     ss[PARTIAL] = (request, {})
     banner = st.empty()
     left, right = banner.container().columns([4, 1], vertical_alignment="center")
-    left.info(f"Simulating {request.rounds} rounds of {names.model(request.model)}, "
-              f"{request.seeds} repetitions" + (" with and without the intervention"
-                                                  if request.rerank else "") + ".",
-              icon=":material/hourglass_top:")
+    left.info(f"Simulating {request.rounds} rounds{_what(request)}, {request.seeds} "
+              "repetitions.", icon=":material/hourglass_top:")
     right.button("Stop", key=STOP, on_click=stop, icon=":material/stop_circle:")
     bar, chart = st.empty(), st.empty()
     start, total = time.perf_counter(), len(arms) * request.seeds * (request.rounds + 1)
     results = []
-    for i, spec in enumerate(arms):
+    for i, (model, params, spec, name) in enumerate(arms):
         frames: list[pd.DataFrame] = []
-        arm = arm_label(spec) if spec else arm_label("plain")
-        ss[PARTIAL][1][spec or "plain"] = (frames, gt.assumption)
-
+        arm = arm_label(name)
+        ss[PARTIAL][1][name] = (frames, gt.assumption)
         offset = i * request.seeds * (request.rounds + 1)
 
         def progress(done, frames=frames, arm=arm, offset=offset) -> None:
@@ -242,9 +276,10 @@ def run(cur, request: FeedbackRequest) -> FeedbackRun:
                                key=f"feedback.partial.{offset + done.done}")
 
         with limit_threads(services.threads()):
-            results.append(simulate(data, gt, model=request.model, params=request.params,
+            results.append(simulate(data, gt, model=model, params=params,
                                     rounds=request.rounds, seeds=range(request.seeds),
                                     k=request.k, rerank=spec, choice=request.choice,
+                                    arm=None if request.versus is None else name,
                                     progress=progress))
     ss.pop(PARTIAL, None)
     for slot in (banner, bar, chart):
@@ -268,113 +303,3 @@ def partial_chart(frames: list[pd.DataFrame], arm: str):
     fig.update_layout(title=f"So far ({arm}): {metric_label(SHOWN[0])}, all users",
                       xaxis_title="round", height=320, margin=dict(t=50, b=40))
     return fig
-
-
-# ---- the result -----------------------------------------------------------------------------
-def _fmt(x: float) -> str:
-    return f"{x:+.4f}".replace("-", "−")
-
-
-def _ci(lo: float, hi: float) -> str:
-    """"[−0.1, +0.2]"; "(one repetition)" where an interval needs two."""
-    return "(one repetition)" if math.isnan(lo) or math.isnan(hi) else f"[{_fmt(lo)}, {_fmt(hi)}]"
-
-
-def summary(fr: FeedbackRun, attribute: str, data) -> pd.DataFrame:
-    """Per shown metric: the change from round 0 to the last round over every user (mean over
-    repetitions with its 95% interval), the gap in that change between the attribute's two
-    largest informative groups, and, with an intervention, how much it changes the change."""
-    from fairrec_core.feedback import ALL, drift_difference, group_drift_gap, t_interval
-
-    rows = []
-    groups = groups_of(fr.plain, attribute, data)
-    for metric in SHOWN:
-        mean, lo, hi, _ = t_interval(fr.plain.drift(metric, how="change"))
-        row = {"Measure": metric_label(metric), "Change": mean, "95% interval": _ci(lo, hi)}
-        if len(groups) >= 2:
-            g = group_drift_gap(fr.plain, metric, attribute, groups[0], groups[1], how="change")
-            row[f"{groups[1]} − {groups[0]}"] = g["difference"]
-            row["Its interval"] = _ci(g["lo"], g["hi"])
-        if fr.other is not None:
-            d = drift_difference(fr.plain, fr.other, metric, ALL, ALL, how="change")
-            row["Intervention's effect"] = d["difference"]
-            row["Effect's interval"] = _ci(d["lo"], d["hi"])
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def groups_of(result, attribute: str, data) -> list[str]:
-    """The attribute's groups in the run (the audit's informative ones), largest first."""
-    t = result.table
-    present = set(t.loc[t["attribute"] == attribute, "group"].astype(str))
-    counts = data.user_groups(attribute).astype(str).value_counts()
-    return [g for g in counts.index if g in present]
-
-
-def headline(fr: FeedbackRun) -> str:
-    """One sentence: how the recommendations' accuracy and taste mismatch moved over the run,
-    and what the intervention did to the mismatch."""
-    from fairrec_core.feedback import ALL, drift_difference, t_interval
-
-    last = int(fr.plain.table["round"].max())
-    acc = t_interval(fr.plain.drift(SHOWN[0], how="change"))
-    mis = t_interval(fr.plain.drift("miscalibration", how="change"))
-    text = (f"Over {last} rounds, the ranking accuracy changed by {_fmt(acc[0])} "
-            f"{_ci(acc[1], acc[2])} and the taste drift by {_fmt(mis[0])} {_ci(mis[1], mis[2])}")
-    if fr.other is not None:
-        d = drift_difference(fr.plain, fr.other, "miscalibration", ALL, ALL, how="change")
-        arm = arm_label(fr.other.arm)
-        text += (f"; {arm[0].lower() + arm[1:]} changes the taste drift by "
-                 f"{_fmt(d['difference'])} {_ci(d['lo'], d['hi'])}")
-    return text + "."
-
-
-def chart(fr: FeedbackRun, metric: str, attribute: str):
-    """The core's chart of one metric per group, with the groups and arms named in words."""
-    from fairrec_core.feedback import ALL, PLAIN, feedback_chart
-
-    fig = feedback_chart(fr.bands(), metric, attribute=attribute,
-                         title=f"{metric_label(metric)} — "
-                               + ("all users" if attribute == ALL else
-                                  f"by {names.attribute(attribute)}"))
-    for trace in fig.data:
-        if trace.name:
-            name = trace.name.replace(f"{attribute} = ", f"{names.attribute(attribute)} ")
-            for arm in (fr.other.arm if fr.other is not None else None, PLAIN):
-                if arm and f"({arm})" in name:
-                    name = name.replace(f" ({arm})", f" · {arm_label(arm).lower()}")
-            trace.name = name
-    fig.update_layout(height=430, yaxis_title=None, xaxis_title="round",
-                      legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
-                      margin=dict(t=50, b=20))
-    return fig
-
-
-def show(fr: FeedbackRun, attributes: list[str], data) -> None:
-    """The result: a headline, the what-changed table, charts and the downloads."""
-    if fr.stopped:
-        st.warning("The simulation was stopped: these are the rounds it finished.",
-                   icon=":material/stop_circle:")
-    st.markdown(f"#### {headline(fr)}")
-    st.caption(fr.plain.assumption)
-    attribute = st.selectbox("User groups", attributes, format_func=names.attribute,
-                             key=keys.widget("feedback", "attr"))
-    table = summary(fr, attribute, data)
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%+.4f")
-                                for c in table.columns if table[c].dtype.kind == "f"})
-    st.caption("Change = the value at the last round minus round 0, averaged over the "
-               "repetitions; intervals are 95% Student-t over repetitions, the same repetitions "
-               "for both groups and both runs.")
-    cols = st.columns(2)
-    for i, metric in enumerate(SHOWN):
-        cols[i % 2].plotly_chart(chart(fr, metric, attribute), key=f"feedback.chart.{metric}")
-    if not layout.presenter():
-        table = fr.table()
-        a, b = st.columns(2)
-        a.download_button("Per-round table (CSV)", table.to_csv(index=False),
-                          file_name="rounds.csv", mime="text/csv", icon=":material/download:")
-        b.download_button("Summary (JSON)", json.dumps([r.to_dict() for r in fr.results],
-                                                       indent=2, default=str),
-                          file_name="feedback.json", mime="application/json",
-                          icon=":material/download:")

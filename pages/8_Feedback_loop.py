@@ -3,6 +3,7 @@ popularity, homogenisation and taste drift per group, with and without an interv
 
 import streamlit as st
 
+from fairrec_app import feedback_results as results
 from fairrec_app import feedback_views as views
 from fairrec_app import layout, services, workspace
 
@@ -21,4 +22,4 @@ result = st.session_state.get(views.RESULT)
 if result is None:
     st.info(f"Pick the loop's settings, then press **{views.RUN}**.", icon=":material/info:")
     st.stop()
-views.show(result, attributes, cur.ds.data)
+results.show(result, attributes, cur.ds.data)

@@ -5,7 +5,7 @@ assumption, each metric's drift with its interval, the comparison) and, with ``-
 ``report.html``.
 
     python -m fairrec_core simulate --data SPEC --model NAME --rounds 20 --seeds 5
-        [--rerank NAME:key=value ...] [--compare] --out DIR
+        [--rerank NAME:key=value ...] [--compare | --versus MODEL] --out DIR
 
 Ctrl-C stops after the round in progress and writes the finished rounds (a second Ctrl-C
 stops at once, writing nothing).
@@ -53,6 +53,11 @@ def add_parser(sub) -> None:
     p.add_argument("--compare", action="store_true",
                    help="also run without the intervention (--rerank, --fair-param) on the "
                         "same seeds and report the difference in each metric's drift")
+    p.add_argument("--versus", default=None, choices=list(MODEL_NAMES), metavar="MODEL",
+                   help="model against model: also run MODEL (with --versus-param) through the "
+                        "same loop, settings and seeds, and compare the two")
+    p.add_argument("--versus-param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the --versus model (repeatable)")
     p.add_argument("--position-bias", type=float, default=1.0,
                    help="utility lost per ln(rank): rank r gets r^-BIAS of rank 1's attention at "
                         "temperature 1 (default 1; 0: rank does not matter)")
@@ -115,6 +120,11 @@ def run_simulate(args) -> int:
         raise DataError(f"--candidates ({args.candidates}) must exceed --k ({args.k})")
     if args.compare and not (args.rerank or args.fair_param):
         raise DataError("--compare needs an intervention: --rerank or --fair-param")
+    if args.compare and args.versus:
+        raise DataError("--compare and --versus cannot be combined: compare an intervention "
+                        "against none, or one model against another")
+    if args.versus_param and not args.versus:
+        raise DataError("--versus-param needs --versus MODEL")
     choice = ChoiceModel(args.position_bias, args.temperature, args.budget,
                          None if args.no_outside else args.outside).check()
     cls = MODELS[args.model]
@@ -127,18 +137,23 @@ def run_simulate(args) -> int:
     data = load_from_args(args)
     user_groupings(data, args.groups, intersections=False)  # an unknown attribute stops here
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    arms = ([("plain", {}, [])] if args.compare else []) + [("intervention", fair, rerank)]
+    arms = ([(cls, params, {}, [])] if args.compare else []) + [(cls, params, fair, rerank)]
+    if args.versus:
+        other = MODELS[args.versus]
+        arms.append((other, parse_params(other, args.versus_param), fair, rerank))
     with limit_threads(args.threads) as threads, _Interrupt(say) as interrupt:
         truth = truth_for(args.data, data, oracle_model=args.oracle, seed=args.first_seed)
         say(f"truth: {truth.assumption}")
         results = []
-        for _, extra, chain in arms:
+        for model, base, extra, chain in arms:
             label = " -> ".join(r.spec() for r in chain) or (
                 ",".join(f"{k}={v}" for k, v in extra.items()) or "plain")
-            say(f"simulating {cls.name} ({label}): {args.rounds} rounds x {len(seeds)} seeds "
+            if args.versus:
+                label = model.name if label == "plain" else f"{model.name}: {label}"
+            say(f"simulating {model.name} ({label}): {args.rounds} rounds x {len(seeds)} seeds "
                 f"on {threads} threads")
             results.append(simulate(
-                data, truth, model=cls, params={**params, **extra}, rounds=args.rounds,
+                data, truth, model=model, params={**base, **extra}, rounds=args.rounds,
                 seeds=seeds, k=args.k, rerank=chain or None, candidates=args.candidates,
                 choice=choice, attributes=args.groups, arm=label,
                 should_stop=lambda: interrupt.asked,

@@ -1,5 +1,5 @@
 """The Feedback loop page in AppTest: a short loop (3 rounds, 2 repetitions, with an
-intervention) on the demo shop; the what-changed table equals the core's
+intervention, and model against model) on the demo shop; the what-changed table equals the core's
 :func:`fairrec_core.feedback.simulate` run here on the same data, truth and seeds; the charts
 draw each group of the chosen attribute for both runs; the per-round table downloads; Stop
 keeps the finished rounds, which equal the first rounds of an uninterrupted run."""
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fairrec_app import feedback_results as results
 from fairrec_app import feedback_views as views
 from fairrec_app import keys
 from fairrec_core import names
@@ -77,7 +78,7 @@ def test_the_loop_on_the_page_equals_the_core_run_on_the_same_seeds(demo, expect
     attribute = at.selectbox(key=keys.widget("feedback", "attr")).value
     assert attribute == "gender"
     shown = _summary(at).set_index("Measure")
-    first, second = views.groups_of(plain, "gender", demo[0])
+    first, second = results.groups_of(plain, "gender", demo[0])
     for metric in views.SHOWN:
         row = shown.loc[views.metric_label(metric)]
         t = plain.table
@@ -87,12 +88,12 @@ def test_the_loop_on_the_page_equals_the_core_run_on_the_same_seeds(demo, expect
         assert row["Change"] == pytest.approx(change, rel=1e-12, abs=1e-15)
         mean, lo, hi, _ = t_interval(plain.drift(metric, how="change"))
         assert row["Change"] == pytest.approx(mean)
-        assert row["95% interval"] == views._ci(lo, hi)
+        assert row["95% interval"] == results._ci(lo, hi)
         g = group_drift_gap(plain, metric, "gender", first, second, how="change")
         assert row[f"{second} − {first}"] == pytest.approx(g["difference"])
         d = drift_difference(plain, other, metric, ALL, ALL, how="change")
         assert row["Intervention's effect"] == pytest.approx(d["difference"])
-        assert row["Effect's interval"] == views._ci(d["lo"], d["hi"])
+        assert row["Effect's interval"] == results._ci(d["lo"], d["hi"])
 
     # six charts; each draws a line per gender group and run, named in words
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -138,3 +139,43 @@ def test_stop_keeps_the_finished_rounds(monkeypatch, expected):
     full = plain.table.merge(kept[["seed", "round"]].drop_duplicates(), on=["seed", "round"])
     pd.testing.assert_frame_equal(kept.reset_index(drop=True), full.reset_index(drop=True))
     assert seen == list(range(1, ROUNDS + 3))
+
+
+def test_model_against_model_runs_both_on_the_same_seeds(demo):
+    """EASE against Most popular through the same loop: both arms equal core runs on the same
+    seeds, the last columns are Most popular's change minus EASE's, the lines are named by
+    model."""
+    from fairrec_core.feedback import ALL, drift_difference, simulate
+
+    data, truth = demo
+    at = _fill(open_page(PAGE), rounds=2, intervention=False)
+    at.selectbox(key=keys.widget("feedback", "versus")).set_value("popularity")
+    _press(at)
+    assert not at.error, [e.value for e in at.error]
+    run = at.session_state[views.RESULT]
+    common = dict(rounds=2, seeds=range(SEEDS), k=10)
+    first = simulate(data, truth, model="ease", arm="model:ease", **common)
+    second = simulate(data, truth, model="popularity", arm="model:popularity", **common)
+    pd.testing.assert_frame_equal(run.plain.table, first.table)
+    pd.testing.assert_frame_equal(run.other.table, second.table)
+    shown = _summary(at).set_index("Measure")
+    column = f"{names.model('popularity')} − {names.model('ease')}"
+    for metric in views.SHOWN:
+        d = drift_difference(first, second, metric, ALL, ALL, how="change")
+        assert shown.loc[views.metric_label(metric), column] == pytest.approx(d["difference"])
+        assert shown.loc[views.metric_label(metric), "Difference's interval"] == \
+            results._ci(d["lo"], d["hi"])
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    named = {t["name"] for t in spec["data"] if t.get("name")}
+    assert named == {f"{names.attribute('gender')} {g} · {names.model(m)}"
+                     for g in ("F", "M") for m in ("ease", "popularity")}
+
+
+@pytest.mark.parametrize("versus", ["ease", "popularity"])
+def test_comparing_with_two_things_or_the_same_model_is_one_error_box(versus):
+    at = _fill(open_page(PAGE), rounds=1, seeds=1, intervention=versus == "popularity")
+    at.selectbox(key=keys.widget("feedback", "versus")).set_value(versus)
+    _press(at)
+    [error] = [e.value for e in at.error]
+    assert "one thing at a time" in error
+    assert views.RESULT not in at.session_state and not at.get("plotly_chart")

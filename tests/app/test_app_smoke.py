@@ -146,7 +146,8 @@ def check_mitigation(at, core):
 
 def check_feedback(at, core):
     """Before a Run: the form offers the active model (EASE) and the documented defaults (10
-    rounds, 3 repetitions, position bias 1, one item per round, no intervention); no charts."""
+    rounds, 3 repetitions, position bias 1, one item per round, no intervention, no other
+    model); no charts."""
     from fairrec_app import feedback_views as views
 
     assert at.selectbox(key=keys.widget("feedback", "model")).value == "ease"
@@ -155,6 +156,7 @@ def check_feedback(at, core):
     assert at.number_input(key=keys.widget("feedback", "bias")).value == 1.0
     assert at.number_input(key=keys.widget("feedback", "budget")).value == 1
     assert at.selectbox(key=keys.widget("feedback", "intervention")).value == "None"
+    assert at.selectbox(key=keys.widget("feedback", "versus")).value is None
     assert [i.value for i in at.info if views.RUN in i.value]
     assert not at.get("plotly_chart")
 

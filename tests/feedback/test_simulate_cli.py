@@ -77,3 +77,41 @@ def test_refuses_to_overwrite_without_force(written, capsys):
     assert main([*ARGS, "--out", str(written)]) == 2
     assert "--force" in capsys.readouterr().err
     assert (written / "rounds.csv").read_bytes() == before
+
+
+def test_versus_runs_two_models_on_the_same_seeds_and_compares_them(tmp_path):
+    """Model against model: both models through the same loop and seeds; rounds.csv holds both
+    arms named by model, and the comparison is drift_difference(first, second)."""
+    out = tmp_path / "versus"
+    args = ["simulate", "--data", SPEC, "--model", "popularity", "--versus", "itemknn",
+            "--versus-param", "neighbors=10", "--rounds", "2", "--seeds", "2", "--threads", "1",
+            "--quiet", "--out", str(out)]
+    assert main(args) == 0
+    data = load_dataset(SPEC)
+    truth = generator_truth(SyntheticSpec(users=120, items=60, interactions=1800, seed=5,
+                                          bias=1.0))
+    kw = dict(rounds=2, seeds=(0, 1), k=10)
+    first = simulate(data, truth, model="popularity", arm="popularity", **kw)
+    second = simulate(data, truth, model="itemknn", params={"neighbors": 10}, arm="itemknn", **kw)
+    table = pd.read_csv(out / "rounds.csv", keep_default_na=False, na_values=[""])
+    assert list(table["arm"].unique()) == ["popularity", "itemknn"]
+    direct = pd.concat([first.table, second.table], ignore_index=True)
+    pd.testing.assert_series_equal(table["value"], direct["value"], rtol=1e-12)
+    summary = json.loads((out / "feedback.json").read_text())
+    row = next(c for c in summary["comparison"] if c["metric"] == "ndcg"
+               and c["attribute"] == "all" and c["how"] == "change")
+    assert row["difference"] == pytest.approx(
+        drift_difference(first, second, "ndcg", how="change")["difference"])
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--compare", "--rerank", "mmr:lambda=0.5", "--versus", "ease"], "cannot be combined"),
+    (["--versus-param", "neighbors=3"], "--versus-param needs --versus"),
+    (["--versus", "itemknn", "--versus-param", "nope=1"], "unknown parameter 'nope'"),
+])
+def test_versus_mistakes_are_one_line_exit_2(tmp_path, capsys, extra, message):
+    args = ["simulate", "--data", SPEC, "--model", "popularity", "--quiet", *extra]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+    assert not (tmp_path / "o").exists()
