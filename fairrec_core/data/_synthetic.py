@@ -4,6 +4,10 @@ The generative model is documented in ``data/README.md``. In short, each user pi
 score made of a shared taste factor model, a global item popularity (long tail), and, scaled by
 ``bias``, (a) category preferences that depend on gender and age, (b) noisier (less predictable)
 choices by F users, (c) a penalty on small sellers' items, and (d) sparser histories in one region. With ``bias=0`` group membership carries no signal.
+
+Each item also gets a short ``description`` (a product noun and adjective of its category, its
+brand and a phrase for its price band), drawn last from a generator of its own, so the other
+columns and the interactions are the same as without it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fairrec_core.data._build import build_dataset
+from fairrec_core.data._build import PRICE_BANDS, _price_band, build_dataset
 from fairrec_core.data._dataset import Dataset
 from fairrec_core.errors import DataError
 from fairrec_core.limits import check_dense
@@ -44,6 +48,31 @@ EVENTS = ("view", "click", "cart", "purchase")
 EVENT_WEIGHTS = (1.0, 2.0, 3.0, 5.0)
 START = pd.Timestamp("2025-01-01").value // 10**9
 SPAN = 365 * 24 * 3600
+#: Product nouns per category (in the order of CATEGORIES) for the generated descriptions.
+PRODUCTS = (
+    ("wireless headphones", "smart speaker", "USB-C charger", "tablet", "action camera"),
+    ("denim jacket", "summer dress", "wool sweater", "leather belt", "sneakers"),
+    ("face cream", "lipstick", "shampoo", "perfume", "nail polish"),
+    ("frying pan", "coffee maker", "knife set", "blender", "bed linen"),
+    ("running shoes", "yoga mat", "camping tent", "bike helmet", "water bottle"),
+    ("board game", "jigsaw puzzle", "building blocks", "plush toy", "remote-control car"),
+    ("crime novel", "cookbook", "travel guide", "children's book", "biography"),
+    ("olive oil", "green tea", "dark chocolate", "pasta", "breakfast cereal"),
+    ("garden hose", "flower seeds", "pruning shears", "plant pot", "lawn chair"),
+    ("car wax", "phone mount", "floor mats", "jump starter", "tyre inflator"),
+    ("vitamin tablets", "first-aid kit", "electric toothbrush", "heating pad", "hand sanitiser"),
+    ("silver necklace", "gold ring", "pearl earrings", "charm bracelet", "wristwatch"),
+)
+ADJECTIVES = ("classic", "compact", "practical", "stylish", "durable", "lightweight", "handy",
+              "elegant")
+#: Phrases per price band (PRICE_BANDS order).
+PRICE_PHRASES = (
+    ("An affordable everyday pick.", "Budget-friendly.", "Low price, simple and useful."),
+    ("Good value for the price.", "A mid-range choice.", "Solid quality at a fair price."),
+    ("A premium choice.", "High-end quality.", "A luxury pick for special occasions."),
+)
+#: Seeds the descriptions' own generator with (spec.seed, this), apart from the main draws.
+DESCRIPTION_STREAM = 0xDE5C
 
 
 @dataclass(frozen=True)
@@ -132,6 +161,27 @@ def _draw_shop(spec: SyntheticSpec, rng: np.random.Generator) -> _Shop:
                  user_cat)
 
 
+def _descriptions(spec: SyntheticSpec, category: np.ndarray, brand: np.ndarray,
+                  price: np.ndarray) -> list[str]:
+    """One short product description per item from its category, brand and price band,
+    deterministic for ``spec.seed`` (a generator of its own: the shop's draws are untouched)."""
+    rng = np.random.default_rng([spec.seed, DESCRIPTION_STREAM])
+    n = len(category)
+    noun = rng.integers(0, len(PRODUCTS[0]), size=n)
+    adjective = rng.integers(0, len(ADJECTIVES), size=n)
+    phrase = rng.integers(0, len(PRICE_PHRASES[0]), size=n)
+    band = np.asarray(_price_band(pd.Series(price)).astype(object))
+    code = {b: i for i, b in enumerate(PRICE_BANDS)}
+    out = []
+    for j in range(n):
+        text = (f"{ADJECTIVES[adjective[j]].capitalize()} {PRODUCTS[category[j]][noun[j]]} by "
+                f"Brand {brand[j]:03d}.")
+        if band[j] in code:
+            text += " " + PRICE_PHRASES[code[band[j]]][phrase[j]]
+        out.append(text)
+    return out
+
+
 def true_utilities(spec: SyntheticSpec = SyntheticSpec()) -> np.ndarray:
     """Every user's true utility for every item (float64 ``[users, items]``, rows and columns in
     the order of :func:`generate_shop`'s users and items for the same ``spec``): the score the
@@ -210,6 +260,7 @@ def generate_shop(spec: SyntheticSpec = SyntheticSpec(), *, name: str | None = N
             "brand": [f"Brand {x:03d}" for x in brand],
             "brand_tier": pd.Categorical(np.where(small, "small", "large"), categories=["large", "small"]),
             "price": price,
+            "description": _descriptions(spec, category, brand, price),
         }
     )
     inter = pd.DataFrame(

@@ -17,7 +17,7 @@ from fairrec_core.metrics import history_distribution as metrics_history
 #: :func:`fairrec_core.metrics.popularity_bands`).
 POPULARITY_BAND = "popularity_band"
 #: Item columns that are never item attributes.
-_NOT_ATTRIBUTES = {"item_id", "title", "price", "popularity", "release_date"}
+_NOT_ATTRIBUTES = {"item_id", "title", "description", "price", "popularity", "release_date"}
 
 
 def item_attribute_names(items: pd.DataFrame) -> list[str]:
