@@ -5,6 +5,11 @@ User features (gender, age group, region by default) and item features (category
 band) are used where the dataset has them. During training the user id embedding is dropped with
 probability ``id_dropout``, so the feature path learns to serve users with few or no
 interactions; users without training interactions are served by their features only.
+
+With ``item_text`` the item tower also reads each item's text: its frozen all-MiniLM-L6-v2
+embedding (:func:`fairrec_core.text.item_embeddings`, 384 numbers), linearly projected to
+``feature_dim`` and fused with the other inputs (feature fusion). The embeddings are a
+non-trainable buffer of the network, so they are saved and loaded with its weights.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from fairrec_core.models._validation import (
     report_stop,
     validation_ndcg,
 )
+from fairrec_core.text import TEXT_DIM
 
 #: Sampled negatives per interaction for the Yao & Huang penalties.
 FAIR_NEGATIVES = 4
@@ -51,28 +57,37 @@ def _tower_class():
     from torch import nn
 
     class Tower(nn.Module):
-        """id embedding ++ feature embeddings -> Linear -> ReLU -> Linear."""
+        """id embedding ++ feature embeddings [++ projected text] -> Linear -> ReLU -> Linear."""
 
-        def __init__(self, n_ids: int, sizes, dim: int, feature_dim: int, hidden: int):
+        def __init__(self, n_ids: int, sizes, dim: int, feature_dim: int, hidden: int,
+                     text_dim: int = 0):
             super().__init__()
             self.ids = nn.Embedding(n_ids, dim)
             nn.init.normal_(self.ids.weight, std=0.05)
             self.features = nn.ModuleList(nn.Embedding(int(s), feature_dim) for s in sizes)
             width = dim + feature_dim * len(self.features)
-            self.mlp = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, dim))
+            self.mlp = nn.Sequential(nn.Linear(width + (feature_dim if text_dim else 0), hidden),
+                                     nn.ReLU(), nn.Linear(hidden, dim))
+            # the frozen text embeddings: a buffer (saved with the weights, never trained)
+            self.register_buffer("text", torch.zeros(n_ids, text_dim) if text_dim else None)
+            if text_dim:
+                self.project = nn.Linear(text_dim, feature_dim)
 
         def forward(self, ids, codes, keep_id=None):
             e = self.ids(ids)
             if keep_id is not None:
                 e = e * keep_id[:, None]
             parts = [e] + [emb(codes[:, j]) for j, emb in enumerate(self.features)]
+            if self.text is not None:
+                parts.append(self.project(self.text.index_select(0, ids)))
             return self.mlp(torch.cat(parts, dim=1)) + e
 
     class TwoTowerNet(nn.Module):
-        def __init__(self, n_users, n_items, user_sizes, item_sizes, dim, feature_dim, hidden):
+        def __init__(self, n_users, n_items, user_sizes, item_sizes, dim, feature_dim, hidden,
+                     text_dim=0):
             super().__init__()
             self.user = Tower(n_users, user_sizes, dim, feature_dim, hidden)
-            self.item = Tower(n_items, item_sizes, dim, feature_dim, hidden)
+            self.item = Tower(n_items, item_sizes, dim, feature_dim, hidden, text_dim)
             self.item_bias = nn.Parameter(torch.zeros(n_items))
 
     return TwoTowerNet
@@ -93,7 +108,11 @@ class TwoTower(Recommender):
     kinds on the batch's positives (label 1) and :data:`FAIR_NEGATIVES` sampled negatives per
     interaction (label 0), predicted
     ``sigmoid(score)``. ``leakage_attr`` removes that attribute's linear directions from the
-    user vectors after training (``leakage_rounds`` rounds)."""
+    user vectors after training (``leakage_rounds`` rounds).
+
+    ``item_text``: also feed each item's text embedding to the item tower (see the module
+    docstring); the embeddings come from the cache of :mod:`fairrec_core.text` (folder
+    ``$FAIRREC_CACHE``, default ``~/.cache/fairrec``) or are computed once and stored there."""
 
     name = "twotower"
     takes_weights: ClassVar[bool] = True
@@ -132,6 +151,7 @@ class TwoTower(Recommender):
         id_dropout: float = 0.1,
         user_features: tuple[str, ...] = ("gender", "age_group", "region"),
         item_features: tuple[str, ...] = ("category", "brand", "price_band"),
+        item_text: bool = False,
         validation: float = 0.05,
         patience: int = 5,
         fairness: str = "none",
@@ -151,6 +171,7 @@ class TwoTower(Recommender):
         self.id_dropout = id_dropout
         self.user_features = user_features
         self.item_features = item_features
+        self.item_text = item_text
         self.validation = validation
         self.patience = patience
         self.fairness = fairness
@@ -170,6 +191,8 @@ class TwoTower(Recommender):
             value = getattr(self, key)
             if isinstance(value, str) or not all(isinstance(v, str) for v in value):
                 raise ModelError(f"twotower: {key} must be a tuple of column names, got {value!r}")
+        if not isinstance(self.item_text, bool | np.bool_):
+            raise ModelError(f"twotower: item_text must be true or false, got {self.item_text!r}")
         check_fraction(self.name, self.validation)
         check_fairness(self)
 
@@ -190,6 +213,7 @@ class TwoTower(Recommender):
         return _tower_class()(
             self.n_users_, self.n_items_, list(self.user_sizes_), list(self.item_sizes_),
             int(self.dim), int(self.feature_dim), int(self.hidden),
+            TEXT_DIM if self.item_text else 0,
         )
 
     def _fit(self, train, progress) -> None:
@@ -201,6 +225,7 @@ class TwoTower(Recommender):
         self.item_features_used_, self.item_codes_, self.item_sizes_ = feature_codes(
             train.items, self.item_features
         )
+        text = self._text(train, progress) if self.item_text else None
         fit, val = holdout(train, check_fraction(self.name, self.validation), int(self.random_state))
         inter = fit.interactions
         users = inter["user"].to_numpy(np.int64)
@@ -217,6 +242,8 @@ class TwoTower(Recommender):
                        if fair is not None and fair.kind in YAO_HUANG else None)
         with seeded(self.random_state):
             net = self._build_module()
+            if text is not None:
+                net.item.text.copy_(torch.from_numpy(text))
             opt = torch.optim.AdamW(
                 net.parameters(), lr=float(self.lr), weight_decay=float(self.weight_decay)
             )
@@ -264,6 +291,18 @@ class TwoTower(Recommender):
         self._take(net, train.user_counts == 0)
         self.user_vectors_ = project_users(self, train, self.user_vectors_)
         self.module_ = net.eval()
+
+    def _text(self, train, progress) -> np.ndarray:
+        """The items' text embeddings, reporting the encoding as step 0 of the training."""
+        from fairrec_core.text import item_embeddings
+
+        total = int(self.epochs)
+
+        def report(done: int, n: int) -> None:
+            if progress is not None:
+                progress(Progress(0, total, None, None, f"embedding item texts {done}/{n}"))
+
+        return item_embeddings(train, progress=report)
 
     def _fair_loss(self, query, vectors, bias, targets, sel, users, weights, fair, is_positive,
                    rng):
