@@ -18,6 +18,7 @@ MODELS = {
     "bpr": "Matrix factorisation (BPR)",
     "twotower": "Two-tower neural network",
     "sasrec": "Sequence model (SASRec)",
+    "textals": "Matrix factorisation with item texts (cold start)",
     "imported": "Imported lists",
 }
 
@@ -70,6 +71,9 @@ MODEL_PARAMETERS = {
     "id_dropout": "id dropout",
     "user_features": "user features",
     "item_features": "item features",
+    "item_text": "item texts",
+    "features": "item content",
+    "ridge": "content map penalty",
     "blocks": "attention blocks",
     "heads": "attention heads",
     "max_len": "history length",

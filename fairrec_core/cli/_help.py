@@ -15,4 +15,5 @@ SPLIT_METHODS = ("random", "temporal", "leave_last")
 GATE_HELP = ("ATTR:METRIC:STAT>X, e.g. gender:ndcg@10:difference>0.05 or "
              "age_group:recall:ratio<0.8; METRIC may be an item attribute (category, brand_tier, "
              "popularity_band, ...) for the parity of recommended slots")
-MODEL_NAMES = ("popularity", "itemknn", "userknn", "ease", "als", "bpr", "twotower", "sasrec")
+MODEL_NAMES = ("popularity", "itemknn", "userknn", "ease", "als", "bpr", "twotower", "sasrec",
+               "textals")

@@ -18,6 +18,7 @@ from fairrec_core.models._persist import (
 )
 from fairrec_core.models._popularity import Popularity
 from fairrec_core.models._sasrec import SASRec
+from fairrec_core.models._textals import TextALS
 from fairrec_core.models._threads import available_cpus, limit_threads
 from fairrec_core.models._topn import top_n
 from fairrec_core.models._twotower import TwoTower
@@ -33,6 +34,7 @@ MODELS: dict[str, type[Recommender]] = {
     "bpr": BPR,
     "twotower": TwoTower,
     "sasrec": SASRec,
+    "textals": TextALS,
 }
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "ProgressCallback",
     "Recommender",
     "SASRec",
+    "TextALS",
     "TwoTower",
     "UserKNN",
     "available_cpus",

@@ -30,6 +30,17 @@ def one_thread():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache(tmp_path_factory):
+    """The text embeddings the models compute (TextALS, TwoTower(item_text=True)) are cached in
+    a folder of the test session, not in the user's ~/.cache."""
+    from fairrec_core.text import CACHE_ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("embeddings")))
+        yield
+
+
 # ---- saved models to tamper with (test_models_tampered*.py) --------------------------------
 @pytest.fixture(scope="session")
 def saved(small_split, tmp_path_factory):

@@ -18,6 +18,7 @@ FAST_PARAMS: dict[str, dict] = {
     "bpr": {"factors": 8, "epochs": 3},
     "twotower": {"dim": 8, "epochs": 2},
     "sasrec": {"dim": 16, "epochs": 2, "max_len": 20},
+    "textals": {"factors": 8, "iterations": 3},
 }
 
 NAMES = list(MODELS)
