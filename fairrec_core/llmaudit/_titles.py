@@ -5,8 +5,10 @@ off, a year suffix such as "(1995)" taken apart, MovieLens' trailing article ("U
 The") and an English leading one ("The Usual Suspects") dropped. An exact normalised match wins
 (a catalogue title's alternative in parentheses, "Seven (Se7en)", is an alias); otherwise the
 closest catalogue title by :func:`rapidfuzz.fuzz.ratio` (normalised Indel similarity, 0..100)
-if it reaches the cutoff (rapidfuzz ``process.extractOne``) and has the same numbers (a
-sequel the catalogue lacks, "Toy Story 3", is not "Toy Story"). Several items with one title
+if it reaches the cutoff (rapidfuzz ``process.extractOne``), or else one at a single typo
+(optimal string alignment distance 1, for titles of four or more characters: "Jcak" is
+"Jack"), and has the same numbers (a sequel the catalogue lacks, "Toy Story 3", is not "Toy
+Story"). Several items with one title
 (remakes, duplicates) are told apart by the year when the answer gives one, else the most
 popular is taken. A title matching nothing is a hallucination.
 """
@@ -18,6 +20,7 @@ import unicodedata
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 #: Default similarity (0..100) a fuzzy match needs: one dropped or swapped letter in a title of
 #: ten or more characters passes (96 and 90), an unrelated title of similar words does not.
@@ -32,6 +35,9 @@ _PUNCT = re.compile(r"[^0-9a-z]+")
 _DIGITS = re.compile(r"\d+")
 #: Fuzzy candidates looked at for one whose numbers agree with the query's.
 NEAREST = 10
+#: Titles of at least this many characters also match at one typo (optimal string alignment
+#: distance 1: a letter swapped, dropped, added or changed), whatever their ratio.
+MIN_TYPO_LENGTH = 4
 
 
 def _plain(text: str) -> str:
@@ -60,6 +66,19 @@ def normalise_title(title) -> tuple[str, int | None]:
         year = int(m.group(1))
         text = text[:m.start()]
     return _key(text.strip()), year
+
+
+def _article_of(title) -> str | None:
+    """The English article a title starts or ends with (dropped from its key), if any."""
+    text = _plain(title)
+    m = _YEAR.search(text)
+    if m and m.start() > 0:
+        text = text[:m.start()]
+    trailing = _TRAILING_ARTICLE.match(text)
+    if trailing and trailing.group(2) in ("the", "a", "an"):
+        return trailing.group(2)
+    leading = _LEADING_ARTICLE.match(text)
+    return leading.group(0).strip() if leading else None
 
 
 def _aliases(title) -> list[str]:
@@ -94,6 +113,9 @@ class TitleMatcher:
             primary.setdefault(key, []).append(i)
             for a in _aliases(t):
                 alias.setdefault(a, []).append(i)
+            article = _article_of(t)
+            if article:  # for fuzzy matches of a misspelt article ("Te Net")
+                alias.setdefault(f"{article} {key}", []).append(i)
         # most popular first within a key (stable: ties keep catalogue order)
         order = {k: sorted(v, key=lambda i: -pop[i]) for k, v in primary.items()}
         self._primary = order
@@ -115,12 +137,18 @@ class TitleMatcher:
         digits = _DIGITS.findall(key)
         best = process.extractOne(key, self._choices, scorer=fuzz.ratio,
                                   score_cutoff=self.cutoff)
-        if best is None or _DIGITS.findall(best[0]) == digits:
-            return None if best is None else (best[0], float(best[1]))
-        for choice, score, _ in process.extract(key, self._choices, scorer=fuzz.ratio,
-                                                score_cutoff=self.cutoff, limit=NEAREST):
-            if _DIGITS.findall(choice) == digits:
-                return choice, float(score)
+        if best is not None and _DIGITS.findall(best[0]) == digits:
+            return best[0], float(best[1])
+        if best is not None:  # the closest has other numbers: look a little further
+            for choice, score, _ in process.extract(key, self._choices, scorer=fuzz.ratio,
+                                                    score_cutoff=self.cutoff, limit=NEAREST):
+                if _DIGITS.findall(choice) == digits:
+                    return choice, float(score)
+        if len(key) >= MIN_TYPO_LENGTH:  # one typo is forgiven in a short title too
+            for choice, _, _ in process.extract(key, self._choices, scorer=OSA.distance,
+                                                score_cutoff=1, limit=NEAREST):
+                if _DIGITS.findall(choice) == digits:
+                    return choice, float(fuzz.ratio(key, choice))
         return None
 
     def match_one(self, title: str) -> tuple[int, float]:
