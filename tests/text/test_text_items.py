@@ -88,3 +88,11 @@ def test_descriptions_leave_every_other_draw_alone(small_shop, monkeypatch):
                                   small_shop.items.drop(columns="description"))
     pd.testing.assert_frame_equal(plain.interactions, small_shop.interactions)
     pd.testing.assert_frame_equal(plain.users, small_shop.users)
+
+
+def test_movielens_titles_with_their_genres(ml100k):
+    texts = item_texts(ml100k)
+    assert len(texts) == 1682
+    assert texts[0] == "Toy Story (1995). Animation, Children's, Comedy."
+    assert texts[1] == "GoldenEye (1995). Action, Adventure, Thriller."
+    assert all(texts)
