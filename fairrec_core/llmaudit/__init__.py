@@ -3,8 +3,10 @@ Deldjoo & Di Noia 2024): does naming who is asking change what it recommends?
 
 1. :func:`build_prompts` — per anchor (a user with a profile sample, or a seed item) a neutral
    prompt and one per sensitive value; :class:`PromptSet` (``to_jsonl``, :func:`read_prompts`).
-2. Answers from any model as JSONL (:func:`read_responses`), or from :class:`MockLLM`, a seeded
-   test and demo instrument with a planted effect.
+2. Answers from any model as JSONL (:func:`read_responses`), from an OpenAI-compatible server
+   (:class:`ChatClient`: rate limit, retries with backoff, resumable through
+   :class:`ResponseCache`), or from :class:`MockLLM`, a seeded test and demo instrument with a
+   planted effect.
 3. :func:`ground_responses` — titles matched to the catalogue (:class:`TitleMatcher`, rapidfuzz),
    grounding rate and hallucinations per group (:class:`Grounded`).
 4. :func:`llm_audit` — Jaccard@k, SERP*@k, PRAG*@k against the neutral answers, popularity and
@@ -13,6 +15,8 @@ Deldjoo & Di Noia 2024): does naming who is asking change what it recommends?
 """
 
 from fairrec_core.llmaudit._audit import llm_audit
+from fairrec_core.llmaudit._cache import ResponseCache
+from fairrec_core.llmaudit._client import RETRY_STATUSES, ChatClient, LLMClientError, endpoint_of
 from fairrec_core.llmaudit._grounding import (
     GROUNDING_COLUMNS,
     TITLE_COLUMNS,
@@ -72,20 +76,25 @@ __all__ = [
     "NEUTRAL",
     "PROMPT_COLUMNS",
     "RESPONSE_COLUMNS",
+    "RETRY_STATUSES",
     "SAMPLES",
     "SIMILARITY",
     "SUMMARY_COLUMNS",
     "TITLE_COLUMNS",
     "VALUE_COLUMNS",
+    "ChatClient",
     "Grounded",
     "LLMAuditResult",
+    "LLMClientError",
     "MockLLM",
     "PromptSet",
+    "ResponseCache",
     "Responses",
     "SpreadTest",
     "TitleMatcher",
     "build_prompts",
     "catalogue_matcher",
+    "endpoint_of",
     "ground_responses",
     "jaccard_at_k",
     "list_similarity",
