@@ -1,5 +1,5 @@
-"""Command line: ``python -m fairrec_core {data,train,audit,scorecard,close-gap,mitigate,simulate}
-...``.
+"""Command line: ``python -m fairrec_core {data,train,audit,scorecard,close-gap,mitigate,simulate,
+llm-audit} ...``.
 
 Each subcommand lives in its own module exposing ``add_parser(subparsers)``; the parser's
 ``func`` runs it. A :class:`~fairrec_core.errors.FairrecError` becomes one line on stderr and
@@ -12,11 +12,20 @@ import argparse
 import sys
 
 from fairrec_core import __version__
-from fairrec_core.cli import _audit, _closegap, _data, _mitigate, _scorecard, _simulate, _train
+from fairrec_core.cli import (
+    _audit,
+    _closegap,
+    _data,
+    _llmaudit,
+    _mitigate,
+    _scorecard,
+    _simulate,
+    _train,
+)
 from fairrec_core.errors import FairrecError
 
 #: The subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = [_data, _train, _audit, _scorecard, _closegap, _mitigate, _simulate]
+SUBCOMMANDS = [_data, _train, _audit, _scorecard, _closegap, _mitigate, _simulate, _llmaudit]
 
 EXIT_USAGE_OR_DATA = 2
 

@@ -11,11 +11,15 @@ Deldjoo & Di Noia 2024): does naming who is asking change what it recommends?
    grounding rate and hallucinations per group (:class:`Grounded`).
 4. :func:`llm_audit` — Jaccard@k, SERP*@k, PRAG*@k against the neutral answers, popularity and
    category shifts, true-preference NDCG / hit rate; per attribute SNSR and SNSV with a
-   permutation test over samples (:class:`LLMAuditResult`).
+   permutation test over samples (:class:`LLMAuditResult`); :func:`llm_audit_chart`.
+
+The command line: ``python -m fairrec_core llm-audit {prompts,query,mock,ingest,audit}``; the
+report section: :func:`fairrec_core.report.render_llm_audit`.
 """
 
 from fairrec_core.llmaudit._audit import llm_audit
 from fairrec_core.llmaudit._cache import ResponseCache
+from fairrec_core.llmaudit._chart import llm_audit_chart
 from fairrec_core.llmaudit._client import RETRY_STATUSES, ChatClient, LLMClientError, endpoint_of
 from fairrec_core.llmaudit._grounding import (
     GROUNDING_COLUMNS,
@@ -99,6 +103,7 @@ __all__ = [
     "jaccard_at_k",
     "list_similarity",
     "llm_audit",
+    "llm_audit_chart",
     "metric_name",
     "normalise_title",
     "parse_titles",
