@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fairrec_core.errors import ModelError
 from fairrec_core.text._cache import (
     cache_file,
     default_cache_dir,
@@ -39,7 +40,8 @@ def item_embeddings(data, *, encoder=None, cache_dir=None,
             progress(len(texts), len(texts))
         return out
     out = np.ascontiguousarray(encoder.encode(texts, progress=progress), dtype=np.float32)
-    if out.shape != shape:  # pragma: no cover - an encoder that breaks its contract
-        raise ValueError(f"text encoder returned {out.shape}, expected {shape}")
+    if out.shape != shape:  # an encoder that breaks its contract
+        raise ModelError(f"text encoder returned embeddings of shape {out.shape}, expected "
+                         f"{shape}")
     write_embeddings(file, key, out)
     return out

@@ -78,7 +78,7 @@ class FakeEncoder:
     def encode(self, texts, *, progress=None):
         self.calls.append(len(texts))
         out = np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8)
-                        for t in texts], dtype=np.float32).reshape(len(texts), self.dim) + 1.0
+                        for t in texts], dtype=np.float32).reshape(len(texts), 8) + 1.0
         if progress is not None:
             progress(len(texts), len(texts))
         return out / np.linalg.norm(out, axis=1, keepdims=True)

@@ -121,3 +121,12 @@ def test_default_folder_and_an_unwritable_one(shop, fake, tmp_path, monkeypatch)
     with pytest.raises(DataError, match=f"cannot write the embedding cache .*set {CACHE_ENV}"):
         item_embeddings(shop, encoder=fake, cache_dir=blocker)
     assert os.path.isfile(blocker)
+
+
+def test_an_encoder_returning_the_wrong_shape_is_refused(shop, fake, tmp_path):
+    from fairrec_core.errors import ModelError
+
+    fake.dim = 9  # it still returns 8 numbers per text
+    with pytest.raises(ModelError, match=r"shape \(40, 8\), expected \(40, 9\)"):
+        item_embeddings(shop, encoder=fake, cache_dir=tmp_path)
+    assert not (tmp_path / "embeddings").exists() or not list((tmp_path / "embeddings").iterdir())
