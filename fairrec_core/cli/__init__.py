@@ -1,5 +1,5 @@
 """Command line: ``python -m fairrec_core {data,train,audit,scorecard,close-gap,mitigate,simulate,
-llm-audit} ...``.
+coldstart,llm-audit} ...``.
 
 Each subcommand lives in its own module exposing ``add_parser(subparsers)``; the parser's
 ``func`` runs it. A :class:`~fairrec_core.errors.FairrecError` becomes one line on stderr and
@@ -15,6 +15,7 @@ from fairrec_core import __version__
 from fairrec_core.cli import (
     _audit,
     _closegap,
+    _coldstart,
     _data,
     _llmaudit,
     _mitigate,
@@ -25,7 +26,8 @@ from fairrec_core.cli import (
 from fairrec_core.errors import FairrecError
 
 #: The subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = [_data, _train, _audit, _scorecard, _closegap, _mitigate, _simulate, _llmaudit]
+SUBCOMMANDS = [_data, _train, _audit, _scorecard, _closegap, _mitigate, _simulate, _coldstart,
+               _llmaudit]
 
 EXIT_USAGE_OR_DATA = 2
 

@@ -1,5 +1,6 @@
-"""The ``coldstart`` command (its module's parser, as the command line will register it): the
-files hold the core audit of the same split and model; bad options stop before any work."""
+"""The ``coldstart`` command: the files hold the core audit of the same split and model; bad
+options stop before any work — through the module's parser and through ``main()`` (one line,
+exit 2)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,12 @@ def test_a_folder_with_other_files_is_refused_even_with_force(tmp_path):
     with pytest.raises(FairrecError, match="notes.txt"):
         _run([*ARGS, "--out", str(tmp_path / "out"), "--force"])
     assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+
+
+def test_registered_command_bad_option_is_one_line_exit_2(tmp_path, capsys):
+    from fairrec_core.cli import main
+
+    assert main([*ARGS, "--cold-share", "1.0", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "--cold-share 1" in err and "\n" not in err
+    assert not (tmp_path / "out").exists()
