@@ -75,7 +75,7 @@ def _pairs(anchor: np.ndarray, is_neutral: np.ndarray, *, neutral_only: bool):
 def _pair_means(left, right, n: int, fn):
     """Per row of ``left``, the mean of ``fn(left_block, right_block)`` (dict of arrays) over
     its pairs; NaN for rows without pairs."""
-    sums, counts = {}, np.zeros(n)
+    sums = {}
     for lo in range(0, len(left), PAIR_BLOCK):
         a, b = left[lo:lo + PAIR_BLOCK], right[lo:lo + PAIR_BLOCK]
         for name, v in fn(a, b).items():
@@ -83,7 +83,6 @@ def _pair_means(left, right, n: int, fn):
             s = sums.setdefault(name, [np.zeros(n), np.zeros(n)])
             s[0] += np.bincount(a[ok], weights=v[ok], minlength=n)
             s[1] += np.bincount(a[ok], minlength=n)
-        counts += np.bincount(a, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {name: np.where(c > 0, t / c, np.nan) for name, (t, c) in sums.items()}
 
@@ -144,6 +143,13 @@ def _scores(data, prompts, g: Grounded, k: int):
     return scores, anchor, is_neutral, categories, dist
 
 
+def _mix(dist: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The mean category mix of the lists ``rows`` that have one (NaN when none has)."""
+    part = dist[rows]
+    part = part[np.isfinite(part).all(axis=1)]
+    return part.mean(axis=0) if len(part) else np.full(dist.shape[1], np.nan)
+
+
 def _user_ids(data, users: pd.Series) -> np.ndarray:
     """The dataset's own user ids (ints for MovieLens) of the prompts' id strings."""
     by_text = {str(u): u for u in data.user_vocab.ids}
@@ -182,7 +188,7 @@ def llm_audit(data, prompts, responses, *, k: int | None = None, n_permutations:
     value_rows, summary_rows, cat_rows = [], [], []
     neutral_rows = np.flatnonzero(is_neutral)
     value_rows += _value_rows(NEUTRAL, NEUTRAL, neutral_rows, scores, anchor, metrics, level)
-    ref_mix = np.nanmean(dist[neutral_rows], axis=0) if dist.shape[1] else None
+    ref_mix = _mix(dist, neutral_rows) if dist.shape[1] else None
     for c, share in zip(categories, ref_mix if ref_mix is not None else [], strict=False):
         cat_rows.append((NEUTRAL, NEUTRAL, c, float(share), 0.0))
     for attribute in attrs:
@@ -199,7 +205,7 @@ def llm_audit(data, prompts, responses, *, k: int | None = None, n_permutations:
             mine = rows[labels == i]
             value_rows += _value_rows(attribute, value, mine, scores, anchor, metrics, level)
             if ref_mix is not None and len(mine):
-                mix = np.nanmean(dist[mine], axis=0)
+                mix = _mix(dist, mine)
                 gap = float(js_divergence(mix, ref_mix))
                 cat_rows += [(attribute, value, c, float(s), gap)
                              for c, s in zip(categories, mix, strict=True)]

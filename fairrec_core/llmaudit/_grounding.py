@@ -64,12 +64,20 @@ class Grounded:
         g["hallucinations"] = g["titles"] - g["grounded"]
         return g[list(GROUNDING_COLUMNS)]
 
-    def hallucinations(self) -> pd.DataFrame:
-        """The unmatched titles: ``title, answers`` (how many answers named it), most first."""
+    def hallucinations(self, *, by_group: bool = False) -> pd.DataFrame:
+        """The unmatched titles: ``title, answers`` (how many answers named it), most first;
+        with ``by_group`` per prompt attribute and value (``attribute, value, title,
+        answers``)."""
         t = self.titles[~self.titles["grounded"]]
-        out = t.groupby("title").size().rename("answers").reset_index()
-        return out.sort_values(["answers", "title"], ascending=[False, True],
-                               ignore_index=True)
+        keys = ["title"]
+        if by_group:
+            info = self.answers.set_index(["prompt_id", "sample"])[["attribute", "value"]]
+            t = t.join(info, on=["prompt_id", "sample"])
+            keys = ["attribute", "value", "title"]
+        out = t.groupby(keys, sort=False).size().rename("answers").reset_index()
+        order = keys[:-1] + ["answers", "title"]
+        return out.sort_values(order, ascending=[True] * (len(keys) - 1) + [False, True],
+                               ignore_index=True, kind="stable")
 
 
 def ground_responses(data, prompts, responses, *, k: int | None = None,

@@ -128,3 +128,6 @@ def test_answers_become_ranked_lists_with_hallucinations_reported(demo):
     assert g.rate == pytest.approx(4 / 6)
     h = g.hallucinations()
     assert h.to_dict("records") == [{"title": "The Velvet Compass", "answers": 2}]
+    per = g.hallucinations(by_group=True)
+    assert per.values.tolist() == [["gender", "F", "The Velvet Compass", 1],
+                                   ["neutral", "neutral", "The Velvet Compass", 1]]
