@@ -22,6 +22,7 @@ PAGES = (
     ("pages/6_Close_a_gap.py", "Close a gap", ":material/target:"),
     ("pages/7_Mitigation.py", "Mitigation", ":material/healing:"),
     ("pages/8_Feedback_loop.py", "Feedback loop", ":material/autorenew:"),
+    ("pages/9_New_items.py", "New items", ":material/fiber_new:"),
 )
 PAGE_PATH = {label: path for path, label, _ in PAGES}
 

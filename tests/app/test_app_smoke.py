@@ -161,6 +161,18 @@ def check_feedback(at, core):
     assert not at.get("plotly_chart")
 
 
+def check_new_items(at, core):
+    """Before a Run: a fifth of the items held out, the text, category and plain models picked,
+    nothing computed yet."""
+    from fairrec_app import coldstart_views as views
+
+    assert at.slider(key=keys.widget("coldstart", "share")).value == 0.2
+    assert at.multiselect(key=keys.widget("coldstart", "models")).value == list(
+        views.DEFAULT_VARIANTS)
+    assert [i.value for i in at.info if views.RUN in i.value]
+    assert not at.get("plotly_chart")
+
+
 CHECKS = {
     "app.py": check_home,
     "pages/0_Scorecard.py": check_scorecard,
@@ -172,6 +184,7 @@ CHECKS = {
     "pages/6_Close_a_gap.py": check_close_gap,
     "pages/7_Mitigation.py": check_mitigation,
     "pages/8_Feedback_loop.py": check_feedback,
+    "pages/9_New_items.py": check_new_items,
 }
 
 
@@ -214,6 +227,6 @@ def test_pages_on_data_without_user_attributes(path):
     assert_ok(at)
     if path in ("app.py", "pages/0_Scorecard.py", "pages/4_Fairness_audit.py",
                 "pages/5_What-if.py", "pages/6_Close_a_gap.py", "pages/7_Mitigation.py",
-                "pages/8_Feedback_loop.py"):
+                "pages/8_Feedback_loop.py", "pages/9_New_items.py"):
         [warning] = [w.value for w in at.warning]
         assert "no user attributes" in warning
