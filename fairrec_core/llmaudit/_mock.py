@@ -124,7 +124,7 @@ class MockLLM:
         out = []
         for row in rows:
             score = base.copy()
-            mine = np.asarray([self._index[s] for s in row.sample if s in self._index], int)
+            mine = np.asarray([self._index[s] for s in row.sample_items if s in self._index], int)
             if len(mine):
                 share = np.bincount(self._cat[mine], minlength=len(self._cat_names)) / len(mine)
                 score += w_prof * share[self._cat]

@@ -30,7 +30,8 @@ ANCHORS: tuple[str, ...] = ("user", "item")
 SAMPLES: tuple[str, ...] = ("none", "random", "top", "recent")
 #: The attribute and value of the neutral prompts in tables (``null`` in the JSONL file).
 NEUTRAL = "neutral"
-PROMPT_COLUMNS = ("prompt_id", "anchor", "user", "attribute", "value", "text", "sample", "k")
+PROMPT_COLUMNS = ("prompt_id", "anchor", "user", "attribute", "value", "text", "sample_items",
+                  "k")
 
 E_OPTION = "prompts: {what}"
 E_DATASET = ("{source}: the prompts were made from another dataset (fingerprint {theirs}), "
@@ -42,9 +43,9 @@ E_DUPLICATE = "{source}: line {line}: prompt id {prompt_id!r} appears twice (fir
 @dataclass(frozen=True, eq=False)
 class PromptSet:
     """The prompts (``table``: one row per prompt, columns :data:`PROMPT_COLUMNS`; ``attribute``
-    and ``value`` are None for a neutral prompt; ``sample`` is a tuple of item ids), the
-    fingerprint of the dataset they were made from and the split whose training part gave the
-    profile samples (``holdout``: ``{"method", "test_size", "seed"}``, or None)."""
+    and ``value`` are None for a neutral prompt; ``sample_items``: the profile sample's item
+    ids), the fingerprint of the dataset they were made from and the split whose training part
+    gave the profile samples (``holdout``: ``{"method", "test_size", "seed"}``, or None)."""
 
     table: pd.DataFrame
     dataset: str
@@ -68,7 +69,7 @@ class PromptSet:
         out = []
         for row in self.table.itertuples(index=False):
             rec = {c: getattr(row, c) for c in PROMPT_COLUMNS}
-            rec["sample"] = list(rec["sample"])
+            rec["sample_items"] = list(rec["sample_items"])
             rec["k"] = int(rec["k"])
             rec["dataset"] = self.dataset
             rec["holdout"] = self.holdout
@@ -221,7 +222,7 @@ def _record_row(rec: dict, source: str, line: int) -> tuple:
         raise DataError(f"{source}: line {line}: 'attribute' and 'value' must both be null "
                         "(a neutral prompt) or both be set")
     text = field(rec, "text", source, line, types=text_, what="a string")
-    sample = field(rec, "sample", source, line, types=(list,), what="a list of item ids",
+    sample = field(rec, "sample_items", source, line, types=(list,), what="a list of item ids",
                    default=[])
     k = field(rec, "k", source, line, types=(int,), what="a whole number", default=10)
     if k < 1:

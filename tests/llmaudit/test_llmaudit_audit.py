@@ -88,7 +88,7 @@ def test_true_preference_hits_against_held_out_items(demo):
     for row in prompts.table.itertuples(index=False):
         u = demo.user_vocab.index(row.user)
         held = test.interactions.loc[test.interactions["user"] == u, "item"].tolist()
-        assert len(held) >= 2 and not set(held) & {demo.item_vocab.index(s) for s in row.sample}
+        assert len(held) >= 2 and not set(held) & {demo.item_vocab.index(s) for s in row.sample_items}
         other = [i for i in range(demo.n_items) if i not in set(
             demo.interactions.loc[demo.interactions["user"] == u, "item"])][:2]
         pick = held[:2] if row.value != "M" else other

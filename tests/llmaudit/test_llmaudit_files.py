@@ -40,12 +40,12 @@ def test_one_neutral_prompt_and_one_per_informative_value(prompts, demo):
         assert female == neutral["text"].iloc[0].replace("a user", "a female user", 1)
         islands = rows[rows["value"] == "Islands"]["text"].iloc[0]
         assert islands.startswith("I am a user from the Islands.")
-        assert rows["sample"].map(tuple).nunique() == 1 and "8 other products" in female
+        assert rows["sample_items"].map(tuple).nunique() == 1 and "8 other products" in female
         u = demo.user_vocab.index(user)
         train = split.train.interactions
         mine = train[train["user"] == u].sort_values(["value", "timestamp"], ascending=False)
         want = [str(demo.item_vocab.id(i)) for i in mine["item"].head(3)]
-        assert list(neutral["sample"].iloc[0]) == want
+        assert list(neutral["sample_items"].iloc[0]) == want
 
 
 def test_jsonl_round_trip_and_fields(prompts, tmp_path, demo):
@@ -55,7 +55,7 @@ def test_jsonl_round_trip_and_fields(prompts, tmp_path, demo):
     assert back.table.equals(prompts.table) and back.holdout == prompts.holdout
     first = json.loads(path.read_text().splitlines()[0])
     assert first["attribute"] is None and first["value"] is None
-    assert set(first) >= {"prompt_id", "user", "attribute", "value", "text", "sample", "k",
+    assert set(first) >= {"prompt_id", "user", "attribute", "value", "text", "sample_items", "k",
                           "dataset", "holdout"}
 
 
