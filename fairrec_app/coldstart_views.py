@@ -23,14 +23,18 @@ RESULT = "coldstart.result"
 RUN = "Hold out the items and compare"
 #: The models offered: key -> (registry name, parameters, words).
 VARIANTS = {
-    "text": ("textals", {"features": "text"},
-             "Reads item descriptions (language-model text features)"),
-    "category": ("textals", {"features": "category"},
-                 "Uses item categories only (the same model, category features)"),
-    "als": ("als", {}, "Matrix factorisation (ALS), no item content"),
-    "twotower_text": ("twotower", {"item_text": True}, "Two-tower network with text features"),
-    "twotower": ("twotower", {}, "Two-tower network without text"),
+    "text": ("textals", {"features": "text"}, "Text model"),
+    "category": ("textals", {"features": "category"}, "Category model"),
+    "als": ("als", {}, "ALS (no item content)"),
+    "twotower_text": ("twotower", {"item_text": True}, "Two-tower with text"),
+    "twotower": ("twotower", {}, "Two-tower"),
 }
+#: What each model is, for the form's help.
+ABOUT = ("Text model: matrix factorisation whose new items get their factors from their "
+         "description, title and category read by a language model (all-MiniLM-L6-v2). "
+         "Category model: the same, from the item's categories only. ALS: no item content, so "
+         "new items cannot be placed. Two-tower: a neural model of users' and items' "
+         "attributes, optionally with the text.")
 DEFAULT_VARIANTS = ("text", "category", "als")
 #: The measures of the overview table: core metric (``{k}`` filled) -> words.
 MEASURES = {
@@ -69,7 +73,7 @@ def request_form(cur) -> ColdStartRequest | None:
                               "the models meet them as brand-new items.")
         chosen = b.multiselect("Models", list(VARIANTS), default=list(DEFAULT_VARIANTS),
                                format_func=variant_label, key=keys.widget("coldstart", "models"),
-                               help="Each is trained on the known items only.")
+                               help="Each is trained on the known items only. " + ABOUT)
         pressed = st.form_submit_button(RUN, type="primary", icon=":material/play_arrow:")
     if not pressed:
         return None
@@ -150,7 +154,7 @@ def headline(fr: ColdStartRun) -> list[str]:
     key, first = next(iter(fr.results.items()))
     out = [f"New items are {_pct(first.overall['cold_catalogue_share'])} of the catalogue but "
            f"get {_pct(first.overall[f'cold_exposure_share@{k}'])} of the attention in the top "
-           f"{k} lists ({variant_label(key)[0].lower()}{variant_label(key)[1:]})."]
+           f"{k} lists ({variant_label(key)})."]
     c = text_against_category(fr)
     if c is not None:
         out.append(f"Reading the descriptions ranks new items {c['ratio']:.2f}× as well as "

@@ -173,6 +173,19 @@ def check_new_items(at, core):
     assert not at.get("plotly_chart")
 
 
+def check_llm_audit(at, core):
+    """Before any step: the prompts form names every single attribute the audit groups by and
+    200 users; nothing made yet."""
+    from fairrec_app import llm_views
+    from fairrec_core.audit import audited_attributes
+
+    singles = [a for a in audited_attributes(core[0].train) if " & " not in a]
+    assert at.multiselect(key=keys.widget("llm", "attrs")).value == singles
+    assert at.number_input(key=keys.widget("llm", "users")).value == 200
+    assert [i.value for i in at.info if llm_views.MAKE in i.value]
+    assert llm_views.PROMPTS not in at.session_state and not at.get("plotly_chart")
+
+
 CHECKS = {
     "app.py": check_home,
     "pages/0_Scorecard.py": check_scorecard,
@@ -185,6 +198,7 @@ CHECKS = {
     "pages/7_Mitigation.py": check_mitigation,
     "pages/8_Feedback_loop.py": check_feedback,
     "pages/9_New_items.py": check_new_items,
+    "pages/10_LLM_audit.py": check_llm_audit,
 }
 
 
@@ -227,6 +241,6 @@ def test_pages_on_data_without_user_attributes(path):
     assert_ok(at)
     if path in ("app.py", "pages/0_Scorecard.py", "pages/4_Fairness_audit.py",
                 "pages/5_What-if.py", "pages/6_Close_a_gap.py", "pages/7_Mitigation.py",
-                "pages/8_Feedback_loop.py", "pages/9_New_items.py"):
+                "pages/8_Feedback_loop.py", "pages/9_New_items.py", "pages/10_LLM_audit.py"):
         [warning] = [w.value for w in at.warning]
         assert "no user attributes" in warning
