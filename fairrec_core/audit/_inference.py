@@ -60,20 +60,35 @@ def _labels(index):
 
 
 def gap_statistics(values, index, means, ok, compared, metrics, *, n_bootstrap, n_permutations,
-                   boot_rng, perm_rng, level) -> GapStatistics:
-    """Everything inferential of :meth:`AuditContext.audit` (see the module docstring)."""
+                   boot_rng, perm_rng, level, group_moments=None,
+                   replicates=None) -> GapStatistics:
+    """Everything inferential of :meth:`AuditContext.audit` (see the module docstring).
+
+    The DuckDB engine (:mod:`fairrec_core.engines`) passes what it computed out of core:
+    ``group_moments`` = ``(mean, se2)`` per group column (``[n_columns, m]``, all listed
+    users), used instead of those of ``values``, and ``replicates`` = ``(means, se2)`` of its
+    Poisson bootstrap (``[b, n_columns + 1, m]``, everyone last) instead of resampling
+    ``values``; ``values`` (all listed users, or a sample of them) then serve the permutation
+    tests only."""
     n, m = values.shape
     c = index.n_columns
     pairs = Pairs.build(index, compared)
-    shift = centre(values)
-    y, which = stacked(values, shift)
-    mean, se2 = moments(*split_sums(index.sums(y), m, which), shift)
+    if group_moments is None:
+        shift = centre(values)
+        y, which = stacked(values, shift)
+        mean, se2 = moments(*split_sums(index.sums(y), m, which), shift)
+    else:
+        mean, se2 = group_moments
     d, se, t = pair_stats(mean, se2, pairs, ok)
     n_g = len(index.groupings)
     _, _, arg_hi, arg_lo, _ = spread(means, ok, index)
     # bootstrap: group intervals, the percentile interval of the headline gap, bootstrap-t c
     nan_g = np.full((n_g, m), np.nan)
-    if n_bootstrap > 0 and n > 0:
+    if replicates is not None and len(replicates[0]):
+        reps, reps_se2 = replicates
+        lo, hi, pct_lo, pct_hi = percentile_intervals(reps, level, (arg_hi, arg_lo))
+        c_boot = bootstrap_critical(reps[:, :c], reps_se2[:, :c], d, pairs, level)
+    elif replicates is None and n_bootstrap > 0 and n > 0:
         everyone = np.full((n, 1), c)
         reps, reps_se2 = bootstrap_means(values, np.hstack([index.columns, everyone]), c + 1,
                                          n_resamples=n_bootstrap, rng=boot_rng, with_se2=True)

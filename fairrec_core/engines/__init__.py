@@ -1,0 +1,40 @@
+"""Audit engines beyond the in-memory one: the DuckDB engine computes the same
+:class:`~fairrec_core.audit.AuditResult` (``metrics.json``) by SQL over CSV or Parquet files,
+out of core, with a memory limit.
+
+One definition of each metric serves every back end: :mod:`._formulas` writes each per-user
+metric as a small relational formulation (per-slot contributions such as ``hit / log2(1 + pos)``,
+per-user aggregates and a normalisation), rendered as SQL (:mod:`._usersql`) and evaluated with
+numpy (:func:`formulation_metrics`, held against :mod:`fairrec_core.metrics` by the tests).
+
+- :class:`DuckDBContext`: ``from_dataset(data, test=...)`` or ``from_files(users=, items=,
+  test=, interactions=)``, then ``audit(recommendations, ...)``.
+- :func:`poisson_weights`: the hashed Poisson(1) bootstrap weights (the SQL draws the same).
+"""
+
+from fairrec_core.engines._connection import MEMORY_SHARE, default_memory_limit, parse_memory_limit
+from fairrec_core.engines._context import DuckDBContext
+from fairrec_core.engines._formulas import CALIBRATION, UserMetric, user_metrics
+from fairrec_core.engines._numpy import formulation_metrics
+from fairrec_core.engines._poisson import weighted_sql
+from fairrec_core.engines._poisson import weights as poisson_weights
+from fairrec_core.engines._rows import MAX_USERS, quotas
+
+#: The engines an audit can run on (the command line's ``--engine``).
+ENGINES = ("memory", "duckdb")
+
+__all__ = [
+    "CALIBRATION",
+    "ENGINES",
+    "MAX_USERS",
+    "MEMORY_SHARE",
+    "DuckDBContext",
+    "UserMetric",
+    "default_memory_limit",
+    "formulation_metrics",
+    "parse_memory_limit",
+    "poisson_weights",
+    "quotas",
+    "user_metrics",
+    "weighted_sql",
+]

@@ -1,0 +1,183 @@
+"""Input tables for the DuckDB engine: a CSV or Parquet file, a folder of them or a glob, or a
+pandas DataFrame, scanned by DuckDB without loading it into Python.
+
+A :class:`Scan` is a SQL ``SELECT`` over the source with the columns renamed (a mapping first,
+then the same aliases as :mod:`fairrec_core.external`: ``position`` -> ``rank``, ``userid`` ->
+``user_id``, ...) plus ``_file`` and ``_row`` (the data row within its file, from 1), so every
+check can name the file and the line (CSV: the header is line 1) or row (Parquet) of the first
+offending value, in the one-line messages of :mod:`fairrec_core.external`. CSV files are read
+as text (``all_varchar``: an id "007" stays "007", as in the in-memory reader); Parquet keeps
+its column types. A folder holds ``*.parquet`` / ``*.pq`` or ``*.csv`` files (not both), read in
+name order; a glob (``*``, ``?``, ``[``) must match at least one file.
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from fairrec_core.data._values import shown, shown_columns
+from fairrec_core.errors import DataError
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_GLOB = set("*?[")
+_counter = iter(range(1 << 62))
+
+
+@dataclass(frozen=True, eq=False)
+class Scan:
+    """One scanned source: ``sql`` selects ``columns`` (renamed) plus ``_file`` and ``_row``."""
+
+    label: str
+    kind: str  # "csv", "parquet" or "frame"
+    columns: tuple[str, ...]
+    types: dict
+    sql: str
+
+    def where(self, file: str, row: int) -> str:
+        """``FILE: line N`` (CSV and frames: the header is line 1) or ``FILE: row N``."""
+        name = self.label if self.kind == "frame" else file
+        return f"{name}: row {row}" if self.kind == "parquet" else f"{name}: line {row + 1}"
+
+    def has(self, column: str) -> bool:
+        return column in self.columns
+
+    def is_text(self, column: str) -> bool:
+        return str(self.types[column]).upper() in ("VARCHAR", "STRING", "TEXT")
+
+
+def _quote(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def resolve(source, label: str) -> tuple[str, list[str]]:
+    """``(kind, files)`` of a path, folder or glob (one-line DataError when nothing fits)."""
+    text = str(source)
+    if "\x00" in text:
+        raise DataError(f"{shown(text, 80)}: a path cannot contain a NUL character")
+    path = Path(text)
+    if path.is_dir():
+        parquet = sorted(str(p) for p in path.iterdir()
+                         if p.is_file() and p.suffix.lower() in PARQUET_SUFFIXES)
+        csv = sorted(str(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+        if parquet and csv:
+            raise DataError(f"{label}: the folder holds both Parquet and CSV files; keep one kind")
+        if not parquet and not csv:
+            raise DataError(f"{label}: the folder holds no .parquet, .pq or .csv file")
+        return ("parquet", parquet) if parquet else ("csv", csv)
+    if path.is_file():
+        return _kind(text), [text]
+    if _GLOB & set(text):
+        files = sorted(f for f in globbing.glob(text) if Path(f).is_file())
+        if not files:
+            raise DataError(f"{label}: the pattern matches no file")
+        kinds = {_kind(f) for f in files}
+        if len(kinds) > 1:
+            raise DataError(f"{label}: the pattern matches both Parquet and CSV files")
+        return kinds.pop(), files
+    if path.exists():
+        raise DataError(f"{label}: not a regular file")
+    raise DataError(f"{label}: no such file or folder")
+
+
+def _kind(file: str) -> str:
+    if Path(file).suffix.lower() in PARQUET_SUFFIXES:
+        return "parquet"
+    try:
+        with open(file, "rb") as fh:
+            return "parquet" if fh.read(4) == b"PAR1" else "csv"
+    except OSError as exc:
+        raise DataError(f"{file}: cannot read the file ({exc.strerror or exc})") from None
+
+
+def _raw_sql(con, source, label: str) -> tuple[str, str]:
+    """``(kind, sql)``: every column of the source as stored, plus ``_file`` and ``_row``."""
+    if isinstance(source, pd.DataFrame):
+        name = f"fr_frame_{next(_counter)}"
+        con.register(name, source)
+        return "frame", (f"SELECT *, {_quote(label)} AS _file, "
+                         f"CAST(row_number() OVER () AS BIGINT) AS _row FROM {name}")
+    kind, files = resolve(source, label)
+    if kind == "parquet":
+        listed = ", ".join(_quote(f) for f in files)
+        return kind, (f"SELECT * EXCLUDE (filename, file_row_number), filename AS _file, "
+                      f"CAST(file_row_number + 1 AS BIGINT) AS _row FROM read_parquet([{listed}], "
+                      "filename = true, file_row_number = true)")
+    parts = [f"SELECT *, {_quote(f)} AS _file, CAST(row_number() OVER () AS BIGINT) AS _row "
+             f"FROM read_csv({_quote(f)}, header = true, delim = ',', quote = '\"', "
+             "escape = '\"', all_varchar = true)" for f in files]
+    return kind, " UNION ALL BY NAME ".join(parts) if len(parts) > 1 else parts[0]
+
+
+def scan(con, source, *, label: str | None = None, mapping: dict | None = None,
+         aliases: dict | None = None) -> Scan:
+    """Scan ``source`` (path, folder, glob or DataFrame) with its columns renamed: ``mapping``
+    (your name -> fairrec's) first, then ``aliases`` on lower-cased names."""
+    import duckdb
+
+    label = label or ("table" if isinstance(source, pd.DataFrame) else str(source))
+    kind, raw = _raw_sql(con, source, label)
+    try:
+        described = con.sql(f"DESCRIBE {raw}").fetchall()
+    except duckdb.Error as exc:
+        raise DataError(f"{label}: cannot read the table ({_first_line(exc)})") from None
+    stored = [(r[0], r[1]) for r in described if r[0] not in ("_file", "_row")]
+    if kind == "csv" and len(stored) == 1:
+        first = stored[0][0]
+        for sep, word in (("\t", "tab"), (";", "semicolon"), ("|", "pipe")):
+            if sep in first:
+                raise DataError(f"{label}: line 1: expected comma-separated columns, the header "
+                                f"looks {word}-separated")
+    mapping, aliases = mapping or {}, aliases or {}
+    names, types, select = [], {}, []
+    for original, typ in stored:
+        target = mapping.get(original) or aliases.get(str(original).lower(), str(original))
+        if target in types:
+            raise DataError(f"{label}: column {shown(target)} appears twice; every column name "
+                            "must be unique (check the column mapping)")
+        names.append(target)
+        types[target] = typ
+        select.append(f"{ident(original)} AS {ident(target)}")
+    sql = f"SELECT {', '.join(select + ['_file', '_row'])} FROM ({raw})"
+    return Scan(label, kind, tuple(names), types, sql)
+
+
+def _first_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split("\n")[:1]).strip()
+    return text[:160]
+
+
+def require(scan_: Scan, columns, *, hint: str = "") -> None:
+    """One line naming the first of ``columns`` the scan lacks."""
+    for column in columns:
+        if not scan_.has(column):
+            raise DataError(f"{scan_.label}: missing required column {column!r} (columns: "
+                            f"{shown_columns(scan_.columns)}){hint}")
+
+
+def first_row(con, scan_: Scan, condition: str, *, select: str = "NULL",
+              source: str | None = None):
+    """``(file, row, value, count)`` of the first row (in file order) of ``source`` (default the
+    scan) where ``condition`` holds, or None."""
+    query = (f"SELECT _file, _row, {select}, count(*) OVER () FROM ({source or scan_.sql}) "
+             f"WHERE {condition} ORDER BY _file, _row LIMIT 1")
+    rows = con.sql(query).fetchall()
+    return rows[0] if rows else None
+
+
+def run(con, sql: str, label: str):
+    """``con.sql(sql)`` with any DuckDB failure as one DataError line naming ``label``."""
+    import duckdb
+
+    try:
+        return con.sql(sql)
+    except duckdb.Error as exc:
+        raise DataError(f"{label}: {_first_line(exc)}") from None
