@@ -16,6 +16,9 @@ from fairrec_core.wording import p_text
 
 #: The significance level of the verdicts (the benchmark's detection level).
 ALPHA = 0.01
+#: The downloads' labels, by file.
+FILE_LABELS = {"llm_audit.csv": "Summary (CSV)", "llm_audit_values.csv": "Per value (CSV)",
+               "llm_audit.json": "Everything (JSON)"}
 #: The measures offered, in this order (those the result has).
 SHOWN = ("jaccard", "serp", "prag", "category_divergence", "popularity_shift", "ndcg", "hit")
 
@@ -83,8 +86,12 @@ def show(result, data) -> None:
         st.markdown(f"**{verdict(result, attribute, metric)}**")
     cols = st.columns(min(len(attributes), 3))
     for i, attribute in enumerate(attributes):
-        fig = llm_audit_chart(result, attribute, metric)
+        row = result.row(attribute, metric)
+        fig = llm_audit_chart(result, attribute, metric, title=(
+            f"{names.attribute(attribute).capitalize()}: spread {row['snsr']:.4f}, "
+            f"{p_text(row['p_snsr'])}"))
         fig.update_layout(height=380, yaxis_title=None)
+        fig.layout.annotations = ()  # the neutral line's label: the caption below says it
         cols[i % len(cols)].plotly_chart(fig, key=f"llm.chart.{attribute}")
     st.caption("Bars: each value's mean over users with its 95% interval; the dashed line: "
                "two neutral answers compared with each other — how much the model varies "
@@ -109,8 +116,8 @@ def _downloads(result, data) -> None:
     files = result.files()
     cols = st.columns(len(files) + 1)
     for col, (name, text) in zip(cols, files.items(), strict=False):
-        col.download_button(name, text, file_name=name, icon=":material/download:",
-                            key=f"llm.download.{name}")
+        col.download_button(FILE_LABELS.get(name, name), text, file_name=name,
+                            icon=":material/download:", key=f"llm.download.{name}")
     report = render_llm_audit(result, title=f"fairrec LLM audit on {data.name}",
                               dataset_summary=data.describe(), settings=result.settings)
     cols[-1].download_button("Report (HTML)", report, file_name="llm_audit.html",
