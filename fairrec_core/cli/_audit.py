@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from fairrec_core.cli import _duckdb
 from fairrec_core.cli._data import add_data_arguments, load_from_args
 from fairrec_core.cli._help import GATE_HELP, MODEL_NAMES
 from fairrec_core.cli._scorecard import SCORECARD_FILES, scorecard_files
@@ -32,16 +33,17 @@ def add_parser(sub) -> None:
                     "beyond-accuracy metrics per group with bootstrap intervals, gaps with "
                     "permutation tests, parity of what is recommended, exposure, popularity bias.",
     )
-    add_data_arguments(p)
+    add_data_arguments(p, required=False)  # not with --engine duckdb --users (checked)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", metavar="NAME",
                         help=f"train this model on the training split: {', '.join(MODEL_NAMES)}")
     source.add_argument("--load", metavar="DIR", help="a model saved by `train` (same data/split)")
-    source.add_argument("--recommendations", metavar="FILE",
-                        help="another system's lists (user_id,item_id plus rank or score); "
-                             "needs --test")
-    p.add_argument("--test", metavar="FILE", help="held-out interactions (user_id,item_id) for "
-                   "--recommendations; the rest of the data is the history")
+    source.add_argument("--recommendations", metavar="FILE|DIR|GLOB",
+                        help="another system's lists (user_id,item_id plus rank or score), CSV "
+                             "or Parquet: a file, a folder of them or a glob; needs --test")
+    p.add_argument("--test", metavar="FILE|DIR|GLOB", help="held-out interactions "
+                   "(user_id,item_id, CSV or Parquet) for --recommendations; the rest of the "
+                   "data is the history")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="model hyperparameter, repeatable (e.g. --param l2=200)")
     p.add_argument("--k", type=int, default=10, help="cutoff (default 10)")
@@ -81,6 +83,7 @@ def add_parser(sub) -> None:
     p.add_argument("--force", action="store_true",
                    help="replace the previous audit in --out (only files an audit writes)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _duckdb.add_arguments(p)
     p.set_defaults(func=run_audit)
 
 
@@ -95,10 +98,13 @@ class _Progress:
                   flush=True)
 
 
-def _read(path: str) -> bytes:
-    from fairrec_core.data import read_file  # within FAIRREC_MAX_FILE_BYTES, one-line errors
+def _read(path: str):
+    """A CSV file's bytes (within FAIRREC_MAX_FILE_BYTES, one-line errors), or the table of a
+    Parquet file, a folder or a glob (read by DuckDB)."""
+    from fairrec_core.data import read_file
+    from fairrec_core.engines import is_csv_file, read_table
 
-    return read_file(Path(path))
+    return read_file(Path(path)) if is_csv_file(path) else read_table(path)
 
 
 def _lists_from_model(args, data, say):
@@ -178,21 +184,27 @@ def _parse_reference(specs) -> dict:
 def run_audit(args) -> int:
     import pandas as pd
 
-    from fairrec_core.audit import USER_METRICS, AuditContext, FailCondition, audited_attributes
+    from fairrec_core.audit import AuditContext, FailCondition, audited_attributes
 
     say = _Progress(args.quiet)
     if args.k < 1:
         raise DataError(f"--k must be at least 1, got {args.k}")
     if args.test and not args.recommendations:
         raise DataError("--test goes with --recommendations (a model's split makes its own)")
+    _duckdb.check_arguments(args)
     policy = _policy(args.policy)
     specs = list(dict.fromkeys([*args.fail_on, *(policy.fail_on if policy else ())]))
     gates = [FailCondition.parse(s) for s in specs]
     rerankers = _parse_rerankers(args.rerank)
     target = dict(owned=AUDIT_FILES, force=args.force, flag="--out",
                   inputs=[*data_inputs(args.data), args.recommendations, args.test, args.load,
-                          args.policy])
+                          args.policy, *_duckdb.inputs(args)])
     check_target(args.out, **target)  # before any work: a refused --out costs nothing
+    if args.engine == "duckdb":
+        result, source, summary, files = _duckdb.audit(
+            args, say, lambda attrs, items: _resolve(gates, policy, args.k, attrs, items))
+        gates = _resolve(gates, policy, args.k, result.attributes, result.item_attributes)
+        return _finish(args, say, result, source, summary, files, gates, policy, target)
     say(f"loading {args.data}")
     data = load_from_args(args)
     say(f"{data.n_users:,} users, {data.n_items:,} items, {data.n_interactions:,} interactions")
@@ -205,13 +217,8 @@ def run_audit(args) -> int:
                        intersections=not args.no_intersections,
                        include_uninformative=args.include_unspecified,
                        reference=_parse_reference(args.reference))
-    item_attrs = [a.name for a in ctx.item_attributes]
     attributes = [g.attribute for g in ctx.groupings]
-    gates = [g.resolve(args.k, USER_METRICS, item_attrs, attributes) for g in gates]
-    missing = [a for a in (policy.attributes or ()) if a not in attributes] if policy else []
-    if missing:
-        raise DataError(f"{policy.source}: attributes: {missing[0]!r} is not audited; audited: "
-                        f"{', '.join(attributes) or 'none'} (see --groups)")
+    gates = _resolve(gates, policy, args.k, attributes, [a.name for a in ctx.item_attributes])
     lists = candidates.top(args.k)
     rerank_effect = rerank_groups = None
     if rerankers:
@@ -227,10 +234,40 @@ def run_audit(args) -> int:
         f"{args.permutations} permutations, groups {', '.join(attributes) or 'none'}")
     result = ctx.audit(lists, n_bootstrap=args.bootstrap, n_permutations=args.permutations,
                        seed=args.seed)
+    t = test.interactions
+    files = {
+        "recommendations.csv": lists.to_frame(train).to_csv(index=False),
+        "test.csv": pd.DataFrame({"user_id": test.user_vocab.lookup(t["user"].to_numpy()),
+                                  "item_id": test.item_vocab.lookup(t["item"].to_numpy())}
+                                 ).to_csv(index=False),
+        "users.csv": result.users.drop(columns=["user"]).to_csv(index=False),
+        "groups.csv": result.groups.to_csv(index=False),
+    }
+    source = {**source, "engine": "memory", "rerank": list(args.rerank),
+              "candidates": args.candidates if rerankers else None}
+    return _finish(args, say, result, source, data.describe(), files, gates, policy, target,
+                   rerank_effect=rerank_effect, rerank_groups=rerank_groups,
+                   title=f"fairrec audit: {source['model']} on {data.name}")
+
+
+def _resolve(gates, policy, k, attributes, item_attrs):
+    """The ``--fail-on`` gates checked against what is audited, and the policy's attributes."""
+    from fairrec_core.audit import USER_METRICS
+
+    gates = [g.resolve(k, USER_METRICS, item_attrs, attributes) for g in gates]
+    missing = [a for a in (policy.attributes or ()) if a not in attributes] if policy else []
+    if missing:
+        raise DataError(f"{policy.source}: attributes: {missing[0]!r} is not audited; audited: "
+                        f"{', '.join(attributes) or 'none'} (see --groups)")
+    return gates
+
+
+def _finish(args, say, result, source, summary, files, gates, policy, target, *,
+            rerank_effect=None, rerank_groups=None, title=None) -> int:
+    """metrics.json, the gates, the scorecard and the report; write ``--out`` and exit."""
+    attributes = list(result.attributes)
     metrics = result.to_dict()
-    metrics["settings"].update({"data": args.data, **source, "rerank": list(args.rerank),
-                                "candidates": args.candidates if rerankers else None,
-                                "groups": attributes})
+    metrics["settings"].update({"data": args.data, **source, "groups": attributes})
     verdicts = []
     for gate in gates:
         hit, value = gate.exceeded(result)
@@ -243,22 +280,13 @@ def run_audit(args) -> int:
         from fairrec_core.scorecard import scorecard
 
         card = scorecard(json.loads(json.dumps(metrics, allow_nan=False)), policy)
-    t = test.interactions
-    files = {
-        "metrics.json": json.dumps(metrics, indent=2, allow_nan=False) + "\n",
-        "recommendations.csv": lists.to_frame(train).to_csv(index=False),
-        "test.csv": pd.DataFrame({"user_id": test.user_vocab.lookup(t["user"].to_numpy()),
-                                  "item_id": test.item_vocab.lookup(t["item"].to_numpy())}
-                                 ).to_csv(index=False),
-        "users.csv": result.users.drop(columns=["user"]).to_csv(index=False),
-        "groups.csv": result.groups.to_csv(index=False),
-    }
+    files = {"metrics.json": json.dumps(metrics, indent=2, allow_nan=False) + "\n", **files}
     if args.report:
         from fairrec_core.report import render_report
 
         files["report.html"] = render_report(
-            result, title=f"fairrec audit: {source['model']} on {data.name}",
-            dataset_summary=data.describe(), settings=metrics["settings"],
+            result, title=title or f"fairrec audit: {source['model']} on {summary['name']}",
+            dataset_summary=summary, settings=metrics["settings"],
             rerank_effect=rerank_effect, rerank_groups=rerank_groups, scorecard=card)
     if card is not None:
         files.update(scorecard_files(card))

@@ -8,9 +8,10 @@ import json
 from fairrec_core.cli._help import SPEC_HELP
 
 
-def add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--data SPEC`` and ``--map SRC=DST`` (shared by every subcommand that loads data)."""
-    parser.add_argument("--data", required=True, metavar="SPEC", help=SPEC_HELP)
+def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """``--data SPEC`` and ``--map SRC=DST`` (shared by every subcommand that loads data;
+    ``required=False``: the subcommand checks itself when ``--data`` may be left out)."""
+    parser.add_argument("--data", required=required, metavar="SPEC", help=SPEC_HELP)
     parser.add_argument(
         "--map", action="append", default=[], metavar="SRC=DST",
         help="CSV column mapping, repeatable (e.g. --map sex=gender --map customer=user_id)",

@@ -10,6 +10,8 @@ numpy (:func:`formulation_metrics`, held against :mod:`fairrec_core.metrics` by 
 - :class:`DuckDBContext`: ``from_dataset(data, test=...)`` or ``from_files(users=, items=,
   test=, interactions=)``, then ``audit(recommendations, ...)``.
 - :func:`poisson_weights`: the hashed Poisson(1) bootstrap weights (the SQL draws the same).
+- :func:`read_table`: a CSV or Parquet file, folder or glob as a DataFrame (for the in-memory
+  engine's readers).
 """
 
 from fairrec_core.engines._connection import MEMORY_SHARE, default_memory_limit, parse_memory_limit
@@ -19,6 +21,7 @@ from fairrec_core.engines._numpy import formulation_metrics
 from fairrec_core.engines._poisson import weighted_sql
 from fairrec_core.engines._poisson import weights as poisson_weights
 from fairrec_core.engines._rows import MAX_USERS, quotas
+from fairrec_core.engines._sources import is_csv_file, read_table
 
 #: The engines an audit can run on (the command line's ``--engine``).
 ENGINES = ("memory", "duckdb")
@@ -32,9 +35,11 @@ __all__ = [
     "UserMetric",
     "default_memory_limit",
     "formulation_metrics",
+    "is_csv_file",
     "parse_memory_limit",
     "poisson_weights",
     "quotas",
+    "read_table",
     "user_metrics",
     "weighted_sql",
 ]

@@ -181,3 +181,26 @@ def run(con, sql: str, label: str):
         return con.sql(sql)
     except duckdb.Error as exc:
         raise DataError(f"{label}: {_first_line(exc)}") from None
+
+
+def is_csv_file(source) -> bool:
+    """Whether ``source`` names one CSV file (read by the in-memory reader as it always was)."""
+    path = Path(str(source))
+    return path.is_file() and _kind(str(path)) == "csv"
+
+
+def read_table(source, *, label: str | None = None) -> pd.DataFrame:
+    """The whole table of a path, folder or glob as a DataFrame (CSV as text, Parquet as
+    stored; rows in file order), for the in-memory engine's readers."""
+    import duckdb
+
+    label = label or str(source)
+    con = duckdb.connect(":memory:")
+    try:
+        _, raw = _raw_sql(con, source, label)
+        try:
+            return con.sql(f"SELECT * EXCLUDE (_file, _row) FROM ({raw}) ORDER BY _file, _row").df()
+        except duckdb.Error as exc:
+            raise DataError(f"{label}: cannot read the table ({_first_line(exc)})") from None
+    finally:
+        con.close()

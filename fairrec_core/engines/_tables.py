@@ -142,7 +142,9 @@ def _indexed(con, source, label, mapping, id_column: str, what: str, table: str)
 def from_files(con, *, users, items, test, interactions=None, mapping=None,
                labels: dict | None = None) -> Universe:
     """The universe of a users file, an items file, optional interactions (the history is
-    those without the test pairs; none: no history) and the test pairs, all scanned by DuckDB."""
+    those without the test pairs; none: no history) and the test pairs, all scanned by DuckDB.
+    ``mapping`` renames the columns of the users, items and interactions files (as ``--map``
+    does for ``--data`` CSVs); ``labels``: how messages name each file."""
     labels = labels or {}
     u = _indexed(con, users, labels.get("users", str(users)), mapping, "user_id", "users",
                  "fr_user_source")
@@ -168,7 +170,7 @@ def from_files(con, *, users, items, test, interactions=None, mapping=None,
             "user_id": ("fr_users", "user_id", "user", "user"),
             "item_id": ("fr_items", "item_id", "item", "item")})
         inter_sql = f"SELECT CAST(user AS INTEGER) AS user, CAST(item AS INTEGER) AS item FROM ({inter_sql})"
-    _test_and_history(con, test, labels.get("test", str(test)), mapping,
+    _test_and_history(con, test, labels.get("test", str(test)), None,
                       labels.get("users", str(users)), inter_sql)
     item_frame = con.sql("SELECT * EXCLUDE (item) FROM fr_item_source ORDER BY item").df()
     from fairrec_core.data._build import _price_band

@@ -65,10 +65,10 @@ def user_table_sql(k: int, n_users: int) -> list[str]:
              "h.hist_pop, kl.kl FROM fr_listed l LEFT JOIN fr_agg a ON a.user = l.user "
              "LEFT JOIN fr_ntest t ON t.user = l.user LEFT JOIN fr_user_hist h ON h.user = "
              "l.user LEFT JOIN fr_kl kl ON kl.user = l.user")
-    values = [f"CASE WHEN {to_sql(m.defined)} THEN {to_sql(m.value)} END AS {ident(m.name)}"
-              for m in metrics]
-    values.append(f"CASE WHEN {to_sql(CALIBRATION.defined)} THEN COALESCE(kl, 0.0) END AS "
-                  f"{ident(CALIBRATION.name)}")
+    values = [f"CAST(CASE WHEN {to_sql(m.defined)} THEN {to_sql(m.value)} END AS DOUBLE) AS "
+              f"{ident(m.name)}" for m in metrics]
+    values.append(f"CAST(CASE WHEN {to_sql(CALIBRATION.defined)} THEN COALESCE(kl, 0.0) END "
+                  f"AS DOUBLE) AS {ident(CALIBRATION.name)}")
     statements.append(
         "CREATE OR REPLACE TEMP TABLE fr_um AS SELECT x.user, CAST(x.n_rel AS BIGINT) AS n_test, "
         "CAST(x.n_hist AS BIGINT) AS n_hist, x.hist_pop, CAST(x.m AS BIGINT) AS m, "
