@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from fairrec_core.cli import _duckdb
+from fairrec_core.cli import _duckdb, _privacy
 from fairrec_core.cli._data import add_data_arguments, load_from_args
 from fairrec_core.cli._help import GATE_HELP, MODEL_NAMES
 from fairrec_core.cli._scorecard import SCORECARD_FILES, scorecard_files
@@ -84,6 +84,7 @@ def add_parser(sub) -> None:
                    help="replace the previous audit in --out (only files an audit writes)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     _duckdb.add_arguments(p)
+    _privacy.add_arguments(p)
     p.set_defaults(func=run_audit)
 
 
@@ -192,13 +193,15 @@ def run_audit(args) -> int:
     if args.test and not args.recommendations:
         raise DataError("--test goes with --recommendations (a model's split makes its own)")
     _duckdb.check_arguments(args)
+    _privacy.check_arguments(args)
     policy = _policy(args.policy)
     specs = list(dict.fromkeys([*args.fail_on, *(policy.fail_on if policy else ())]))
     gates = [FailCondition.parse(s) for s in specs]
     rerankers = _parse_rerankers(args.rerank)
     target = dict(owned=AUDIT_FILES, force=args.force, flag="--out",
                   inputs=[*data_inputs(args.data), args.recommendations, args.test, args.load,
-                          args.policy, *_duckdb.inputs(args)])
+                          args.policy, *_duckdb.inputs(args),
+                          *_privacy.inputs(args)])
     check_target(args.out, **target)  # before any work: a refused --out costs nothing
     if args.engine == "duckdb":
         result, source, summary, files = _duckdb.audit(
@@ -230,6 +233,8 @@ def run_audit(args) -> int:
             from fairrec_core.report import rerank_effect as effect_of
 
             rerank_effect, rerank_groups = effect_of(ctx, candidates.top(args.k), lists)
+    if args.dp_epsilon is not None:  # the private release instead of the full audit
+        return _privacy.release(args, say, ctx, lists, data, source, target)
     say(f"auditing at k={args.k}: {args.bootstrap} bootstrap resamples, "
         f"{args.permutations} permutations, groups {', '.join(attributes) or 'none'}")
     result = ctx.audit(lists, n_bootstrap=args.bootstrap, n_permutations=args.permutations,
