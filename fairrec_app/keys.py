@@ -26,3 +26,8 @@ RECS_USER = "recs.user"
 def widget(page: str, *parts: str) -> str:
     """A widget key: ``widget("whatif", "calibrated", "lambda")`` -> ``"whatif.w.calibrated.lambda"``."""
     return ".".join((page, "w", *parts))
+
+# Fairness audit page: private releases (differential privacy) of this session.
+AUDIT_DP_SEED = "audit.dp.seed"  # int: the session's secret noise seed (drawn once)
+AUDIT_DP_LEDGERS = "audit.dp.ledgers"  # dict: dataset fingerprint -> privacy.BudgetLedger
+AUDIT_DP_RELEASES = "audit.dp.releases"  # dict: (lists, attribute, metric, epsilon) -> release

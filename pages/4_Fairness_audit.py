@@ -13,6 +13,7 @@ from fairrec_app import (
     keys,
     layout,
     leakage_views,
+    privacy_views,
     scorecard_views,
     services,
     widgets,
@@ -81,6 +82,9 @@ else:
     with right:
         audit_views.reference(res, attr, metric)
 audit_views.adjusted(res, attr, metric)
+reranked_on = bool(cur.reranking.active and use_reranked)
+lists_key = f"{cur.ms.key}|{k}|{cur.reranking.label if reranked_on else ''}"
+privacy_views.section(cur, lists, res, lists_key, attr, metric)
 
 if not layout.presenter():
     audit_views.every_gap(res, attr)
@@ -193,9 +197,7 @@ st.caption("Box: middle half of the users; line: median; dashed: mean. Many user
            "their list found none of their held-out items.")
 
 # ---- attribute leakage --------------------------------------------------------------------------
-reranked_on = bool(cur.reranking.active and use_reranked)
-leakage_views.section(cur, lists, f"{cur.ms.key}|{k}|{cur.reranking.label if reranked_on else ''}",
-                      attrs)
+leakage_views.section(cur, lists, lists_key, attrs)
 
 if layout.presenter():
     st.stop()

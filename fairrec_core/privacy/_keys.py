@@ -15,6 +15,7 @@ from itertools import combinations
 import numpy as np
 
 from fairrec_core.audit import INTERSECTION
+from fairrec_core.privacy._errors import PrivacyError
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,12 +40,25 @@ def _product(a: Keys, b: Keys) -> Keys:
                 flags)
 
 
-def release_keys(ctx, *, intersections: bool | None = None) -> list[Keys]:
+def release_keys(ctx, *, intersections: bool | None = None, attributes=None) -> list[Keys]:
     """The keys of the context's single attributes and, with ``intersections`` (default: when
-    the context audits intersections), of every pair of them (the full product)."""
+    the context audits intersections), of every pair of them (the full product); or only those
+    named in ``attributes`` (``"gender"``, ``"gender & region"``), in that order."""
     singles = [Keys(g.attribute, tuple(g.labels), np.asarray(g.codes, dtype=np.int64),
                     np.asarray(g.uninformative, dtype=bool))
                for g in ctx.groupings if not g.is_intersection]
+    if attributes is not None:
+        by_name = {k.attribute: k for k in singles}
+        by_name.update({f"{a.attribute}{INTERSECTION}{b.attribute}": (a, b)
+                        for a, b in combinations(singles, 2)})
+        out = []
+        for name in dict.fromkeys(attributes):
+            if name not in by_name:
+                raise PrivacyError(f"private release: {name!r} is not audited; audited: "
+                                   f"{', '.join(by_name)}")
+            key = by_name[name]
+            out.append(_product(*key) if isinstance(key, tuple) else key)
+        return out
     if intersections is None:
         intersections = any(g.is_intersection for g in ctx.groupings)
     pairs = [_product(a, b) for a, b in combinations(singles, 2)] if intersections else []

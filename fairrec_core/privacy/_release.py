@@ -36,7 +36,8 @@ N_SIMULATIONS = 2000
 
 
 def private_release(ctx, lists, *, epsilon: float, delta: float = 0.0,
-                    metrics=DEFAULT_PRIVATE_METRICS, intersections: bool | None = None,
+                    metrics=DEFAULT_PRIVATE_METRICS, attributes=None,
+                    intersections: bool | None = None,
                     threshold: float | None = None, level: float = 0.95,
                     n_simulations: int = N_SIMULATIONS, seed: int | None = None,
                     ledger=None, what: str = "audit") -> PrivateRelease:
@@ -45,7 +46,9 @@ def private_release(ctx, lists, *, epsilon: float, delta: float = 0.0,
     0 = Laplace noise, pure ε-DP; > 0 = Gaussian noise, zCDP converted to (ε, δ)).
 
     ``metrics``: accuracy metrics to release (``"ndcg"``, ...; at cutoff ``ctx.k``);
-    ``intersections``: also every pair of attributes (default: as the context); ``threshold``:
+    ``attributes``: the attributes (or intersections, ``"gender & region"``) to release
+    (default: every single attribute of the context and, with ``intersections`` — default: as
+    the context — every pair of them); ``threshold``:
     groups whose noisy count is below it are suppressed (default, per attribute:
     :data:`~fairrec_core.audit.MIN_GROUP_SIZE` plus twice the standard deviation of the count's
     noise, so that a group shown has most likely at least that many users); ``seed``: repeatable noise (numpy at
@@ -57,7 +60,7 @@ def private_release(ctx, lists, *, epsilon: float, delta: float = 0.0,
         raise PrivacyError(f"private release: level must be between 0 and 1, got {level}")
     if int(n_simulations) < 100:
         raise PrivacyError("private release: at least 100 simulations are needed")
-    keys = release_keys(ctx, intersections=intersections)
+    keys = release_keys(ctx, intersections=intersections, attributes=attributes)
     if not keys:
         raise PrivacyError("private release: no user attribute to release groups of")
     accounting = calibrate(budget_parts([k.attribute for k in keys], names),

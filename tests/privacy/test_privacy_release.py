@@ -105,3 +105,13 @@ def test_private_metrics_json_holds_only_private_figures(shop_ctx, shop_lists):
 def test_unbounded_metrics_are_refused(shop_ctx, shop_lists):
     with pytest.raises(PrivacyError, match="'novelty' has no bounded range"):
         private_release(shop_ctx, shop_lists, epsilon=1.0, metrics=["ndcg", "novelty"])
+
+
+def test_named_attributes_only_and_their_budget(shop_ctx, shop_lists):
+    rel = private_release(shop_ctx, shop_lists, epsilon=0.5, metrics=["ndcg"],
+                          attributes=["region", "gender & region"], seed=0)
+    assert rel.attributes == ("region", "gender & region")
+    assert {q.grouping for q in rel.accounting.queries} == {"region", "gender & region"}
+    assert rel.accounting.query("region", "count").scale == pytest.approx(1 / (0.5 * 0.5 * 0.25))
+    with pytest.raises(PrivacyError, match="'occupation' is not audited"):
+        private_release(shop_ctx, shop_lists, epsilon=1.0, attributes=["occupation"])
