@@ -54,7 +54,7 @@ def release_for(ctx, lists, lists_key: str, attribute: str, metric: str, epsilon
             store[key] = private_release(
                 ctx, lists, epsilon=epsilon, metrics=[metric], attributes=[attribute],
                 seed=session_seed(), ledger=ledger,
-                what=f"audit page: {names.attribute(attribute)}")
+                what=f"{glossary.label(metric)} by {names.attribute(attribute)}")
         except PrivacyError as e:
             return None, str(e)
     return store[key], None
@@ -122,8 +122,8 @@ def section(cur, lists, res, lists_key: str, attribute: str, metric: str) -> Non
             c2.metric("Private p-value", f"{gap['p_value']:.3f}", delta_color="off",
                       help="Parametric bootstrap of the spread of the private means if every "
                            "group had the same mean.")
-        st.caption(f"ε {release.epsilon:g}, {release.accounting.mechanism} noise (pure "
-                   f"differential privacy); intervals cover the sampling of users and the "
+        st.caption(f"ε {release.epsilon:g}, Laplace noise (pure differential privacy); "
+                   f"intervals cover the sampling of users and the "
                    f"noise. Groups whose noisy count is below "
                    f"{release.thresholds[attribute]:.0f} are not shown.")
     spent, left = ledger.spent[0], ledger.remaining[0]

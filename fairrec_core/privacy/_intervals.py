@@ -10,7 +10,9 @@ the interval is the percentile interval of μ̂*. Everything here is post-proces
 release: it costs no budget.
 
 A gap's p-value is the same bootstrap under the null of equal means: every compared group at the
-pooled mean Σ S̃ / Σ ñ (with its own n̂ and σ̂²), statistic max - min of the estimates.
+pooled mean Σ S̃ / Σ ñ (with its own n̂ and σ̂²), statistic max - min of the estimates. The null
+and the intervals share their random draws (common random numbers), and the metrics of one
+attribute share the draws of its count's noise, as the release shares the count.
 """
 
 from __future__ import annotations
@@ -27,30 +29,26 @@ def estimates(count, total, squares, lo: float, hi: float):
     return n, mean, var
 
 
-def simulate(n, mean, var, count_std, sum_std, noise, rng, n_simulations: int,
-             lo: float, hi: float) -> np.ndarray:
-    """``[n_simulations, n_groups]`` re-estimated means; ``noise(rng, std, shape)`` draws the
-    release's noise (Laplace or Gaussian) with standard deviation ``std``."""
-    shape = (int(n_simulations), len(n))
-    sample = mean + rng.standard_normal(shape) * np.sqrt(var / n)
-    sums = n * sample + noise(rng, sum_std, shape)
-    counts = np.maximum(n + noise(rng, count_std, shape), 1.0)
-    return np.clip(sums / counts, lo, hi)
+def simulate(n, mean, var, sample_z, sum_noise, count_noise, lo: float, hi: float):
+    """``[n_simulations, n_groups]`` re-estimated means from standard normal draws ``sample_z``
+    (the sampling of users) and the release's noise drawn afresh (``sum_noise``,
+    ``count_noise``, each ``[n_simulations, n_groups]``)."""
+    sample = mean + sample_z * np.sqrt(var / n)
+    counts = np.maximum(n + count_noise, 1.0)
+    return np.clip((n * sample + sum_noise) / counts, lo, hi)
 
 
 def percentile(draws: np.ndarray, level: float):
     """The ``level`` percentile interval of each column."""
     alpha = (1.0 - level) / 2.0
-    return (np.quantile(draws, alpha, axis=0), np.quantile(draws, 1.0 - alpha, axis=0))
+    lo, hi = np.quantile(draws, [alpha, 1.0 - alpha], axis=0)
+    return lo, hi
 
 
-def range_p_value(observed: float, n, var, pooled: float, count_std, sum_std, noise, rng,
-                  n_simulations: int, lo: float, hi: float) -> float:
-    """The parametric-bootstrap p-value of max - min of the compared groups' means under equal
-    means (``pooled``): (1 + #{simulated range >= observed}) / (1 + n_simulations)."""
-    draws = simulate(n, np.full(len(n), pooled), var, count_std, sum_std, noise, rng,
-                     n_simulations, lo, hi)
-    ranges = draws.max(axis=1) - draws.min(axis=1)
+def range_p_value(observed: float, null_draws: np.ndarray) -> float:
+    """The parametric-bootstrap p-value of max - min of the compared groups' means, from draws
+    simulated under equal means: (1 + #{simulated range >= observed}) / (1 + n_simulations)."""
+    ranges = null_draws.max(axis=1) - null_draws.min(axis=1)
     return float((1 + np.sum(ranges >= observed - 1e-12)) / (1 + len(ranges)))
 
 

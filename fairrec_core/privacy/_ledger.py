@@ -1,7 +1,7 @@
 """A privacy budget ledger per dataset: what was released, at what ε (and δ), what remains.
 
 A JSON file (or, without a path, memory only — the app's session): ``{"dataset", "budget":
-{"epsilon", "delta"}, "releases": [{"time", "what", "epsilon", "delta", "mechanism"}],
+{"epsilon", "delta"}, "releases": [{"time", "what", "released", "epsilon", "delta", "mechanism"}],
 "spent", "remaining"}``. Spending adds up (basic sequential composition of every release on
 the dataset). :meth:`BudgetLedger.charge` refuses a release that would go beyond the budget,
 before anything is released, and is written atomically.
@@ -86,13 +86,14 @@ class BudgetLedger:
                 + (f", delta {left_d:g}" if self.delta else "")
                 + f" of {self.epsilon:g}); nothing was released")
 
-    def charge(self, epsilon: float, delta: float = 0.0, *, what: str,
+    def charge(self, epsilon: float, delta: float = 0.0, *, what: str, released: str = "",
                mechanism: str = "laplace") -> None:
-        """Record a release of ``epsilon``, ``delta`` (refused beyond the budget) and save."""
+        """Record a release of ``epsilon``, ``delta`` (refused beyond the budget) and save:
+        ``what`` (who released what, in words), ``released`` (the statistics)."""
         self.check(float(epsilon), float(delta))
         self.releases.append({"time": datetime.now(UTC).isoformat(timespec="seconds"),
-                              "what": what, "epsilon": float(epsilon), "delta": float(delta),
-                              "mechanism": mechanism})
+                              "what": what, "released": released, "epsilon": float(epsilon),
+                              "delta": float(delta), "mechanism": mechanism})
         self.save()
 
     def to_dict(self) -> dict:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -40,16 +41,18 @@ def _dp():
     return dp
 
 
+@lru_cache(maxsize=2)
 def _space(dp, mechanism: Mechanism):
+    """The input domain (float vectors) and distance (L1 or L2) of a mechanism (built once)."""
     domain = dp.vector_domain(dp.atom_domain(T=float, nan=False))
     metric = dp.l1_distance(T=float) if mechanism == "laplace" else dp.l2_distance(T=float)
     return domain, metric
 
 
-def _measurement(mechanism: Mechanism, scale: float):
+def _measurement(mechanism: Mechanism, scale: float, space=None):
     dp = _dp()
     make = dp.m.make_laplace if mechanism == "laplace" else dp.m.make_gaussian
-    return make(*_space(dp, mechanism), scale=float(scale))
+    return make(*(space or _space(dp, mechanism)), scale=float(scale))
 
 
 @dataclass(frozen=True)
@@ -136,12 +139,13 @@ def calibrate(parts, *, epsilon: float, delta: float = 0.0) -> Accounting:
     mechanism: Mechanism = "laplace" if delta == 0 else "gaussian"
     rho_total = total_rho(epsilon, delta) if mechanism == "gaussian" else None
     queries = []
+    space = _space(_dp(), mechanism)
     for grouping, statistic, share, sensitivity in parts:
         if mechanism == "laplace":
             scale = sensitivity / (epsilon * share)
         else:
             scale = sensitivity / np.sqrt(2.0 * rho_total * share)
-        loss = float(_measurement(mechanism, scale).map(float(sensitivity)))
+        loss = float(_measurement(mechanism, scale, space).map(float(sensitivity)))
         queries.append(Query(grouping, statistic, float(share), float(sensitivity),
                              float(scale), loss))
     spent = math.fsum(q.loss for q in queries)

@@ -70,9 +70,9 @@ def private_release(ctx, lists, *, epsilon: float, delta: float = 0.0,
     users = frame["user"].to_numpy(np.int64)
     values = {m: np.clip(frame[m].to_numpy(np.float64), *METRIC_BOUNDS[m]) for m in names}
     if ledger is not None:
-        ledger.charge(accounting.epsilon, accounting.delta,
-                      what=f"{what}: {', '.join(f'{m}@{ctx.k}' for m in names)} by "
-                           f"{', '.join(k.attribute for k in keys)}",
+        ledger.charge(accounting.epsilon, accounting.delta, what=what,
+                      released=f"{', '.join(f'{m}@{ctx.k}' for m in names)} by "
+                               f"{', '.join(k.attribute for k in keys)}",
                       mechanism=accounting.mechanism)
     root = np.random.default_rng(seed)
     noise_rng, sim_rng = root.spawn(2)
@@ -109,12 +109,15 @@ def _assemble(ctx, keys, names, accounting, noisy, *, threshold, level, n_simula
         thresholds[key.attribute] = cut
         shown = count >= cut
         compared = shown & (~key.uninformative if not ctx.include_uninformative else True)
+        shape = (n_simulations, len(key.labels))
+        count_noise = noise(rng, std[key.attribute, "count"], shape)
         for m in names:
             lo, hi = METRIC_BOUNDS[m]
             total, squares = noisy[key.attribute, f"sum:{m}"], noisy[key.attribute, f"sumsq:{m}"]
             n, mean, var = estimates(count, total, squares, lo, hi)
-            c_std, s_std = std[key.attribute, "count"], std[key.attribute, f"sum:{m}"]
-            draws = simulate(n, mean, var, c_std, s_std, noise, rng, n_simulations, lo, hi)
+            sample_z = rng.standard_normal(shape)
+            sum_noise = noise(rng, std[key.attribute, f"sum:{m}"], shape)
+            draws = simulate(n, mean, var, sample_z, sum_noise, count_noise, lo, hi)
             ci_lo, ci_hi = percentile(draws, level)
             label = f"{m}@{ctx.k}"
             for j, group in enumerate(key.labels):
@@ -129,8 +132,11 @@ def _assemble(ctx, keys, names, accounting, noisy, *, threshold, level, n_simula
                     "ci_lo": float(ci_lo[j]) if ok else np.nan,
                     "ci_hi": float(ci_hi[j]) if ok else np.nan,
                 })
-            gap_rows.append(_gap(key, label, compared, count, total, n, mean, var, draws,
-                                 c_std, s_std, noise, rng, n_simulations, level, lo, hi))
+            idx = np.flatnonzero(compared)
+            pooled = float(np.clip(total[idx].sum() / max(count[idx].sum(), 1.0), lo, hi))
+            null = simulate(n[idx], np.full(len(idx), pooled), var[idx], sample_z[:, idx],
+                            sum_noise[:, idx], count_noise[:, idx], lo, hi)
+            gap_rows.append(_gap(key, label, idx, mean, draws, null, level))
     overall = _overall(ctx, keys[0], names, noisy, std, noise, rng, n_simulations, level)
     return PrivateRelease(
         k=ctx.k, metrics=tuple(f"{m}@{ctx.k}" for m in names), accounting=accounting,
@@ -139,9 +145,7 @@ def _assemble(ctx, keys, names, accounting, noisy, *, threshold, level, n_simula
         attributes=tuple(k.attribute for k in keys))
 
 
-def _gap(key, label, compared, count, total, n, mean, var, draws, c_std, s_std, noise, rng,
-         n_simulations, level, lo, hi) -> dict:
-    idx = np.flatnonzero(compared)
+def _gap(key, label, idx, mean, draws, null, level) -> dict:
     row = {"attribute": key.attribute, "metric": label, "difference": np.nan, "ci_lo": np.nan,
            "ci_hi": np.nan, "ratio": np.nan, "flag": False, "max_group": None,
            "min_group": None, "n_groups": int(len(idx)), "p_value": np.nan}
@@ -151,13 +155,10 @@ def _gap(key, label, compared, count, total, n, mean, var, draws, c_std, s_std, 
     b = idx[np.argmin(mean[idx])]
     diff = float(mean[a] - mean[b])
     d_lo, d_hi = percentile(draws[:, [a]] - draws[:, [b]], level)
-    pooled = float(np.clip(total[idx].sum() / max(count[idx].sum(), 1.0), lo, hi))
-    p = range_p_value(diff, n[idx], var[idx], pooled, c_std, s_std, noise, rng, n_simulations,
-                      lo, hi)
     ratio = float(mean[b] / mean[a]) if mean[a] > 0 else 1.0
     row.update(difference=diff, ci_lo=float(d_lo[0]), ci_hi=float(d_hi[0]), ratio=ratio,
                flag=bool(ratio < FOUR_FIFTHS), max_group=key.labels[a], min_group=key.labels[b],
-               p_value=p)
+               p_value=range_p_value(diff, null))
     return row
 
 

@@ -22,7 +22,9 @@ def test_ledger_adds_up_and_refuses_beyond_the_budget(tmp_path, shop_ctx, shop_l
     assert [r["epsilon"] for r in state["releases"]] == pytest.approx([1.0, 1.0])
     assert state["spent"]["epsilon"] == pytest.approx(2.0)
     assert state["remaining"]["epsilon"] == pytest.approx(0.5)
-    assert "ndcg@10" in state["releases"][0]["what"]
+    assert state["releases"][0]["what"] == "audit"
+    assert state["releases"][0]["released"] == ("ndcg@10, recall@10, precision@10, hit_rate@10 "
+                                                "by gender, age_group, region")
     before = path.read_text()
     reopened = BudgetLedger(path, dataset="shop")
     with pytest.raises(PrivacyError, match=r"epsilon 1 is beyond what remains \(epsilon 0.5 "
