@@ -8,17 +8,15 @@ from __future__ import annotations
 import pytest
 
 from fairrec_app import coldstart_views as views
-from tests.browser.test_browser_app import (
-    CLIPPED_JS,
+from tests.browser._pages import (
     SHOTS,
-    _diagnose,
     _full_shot,
     _no_exception,
-    _require_browser,
     _settle,
-    start_server,
+    assert_plain,
+    evaluate_until,
+    page_at,
 )
-from tests.browser.test_browser_plain import TECHNICAL
 
 pytestmark = pytest.mark.browser
 
@@ -33,12 +31,7 @@ BARS_JS = """(title) => {
 
 
 def test_new_items_page_compares_models_and_draws_its_charts(request, tmp_path, browser):
-    _require_browser()
-    base, _ = start_server(request, tmp_path / "streamlit.log")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    try:
-        page.goto(f"{base}/New_items", wait_until="domcontentloaded")
+    with page_at(request, tmp_path, browser, "New_items", "new_items") as page:
         run = page.get_by_role("button", name=views.RUN)
         run.wait_for(timeout=120_000)
         _settle(page, 120)
@@ -55,18 +48,10 @@ def test_new_items_page_compares_models_and_draws_its_charts(request, tmp_path, 
         labels = sorted(views.variant_label(k) for k in ("text", "category"))
         for title, bars in (("New items' ranking accuracy by gender", 2 * 3),
                             ("Attention per new item by brand tier", 2 * 2)):
-            chart = page.evaluate(BARS_JS, title)
+            chart = evaluate_until(page, BARS_JS, title)
             assert chart is not None, f"no chart {title!r}"
             assert chart["series"] == 2 and chart["bars"] == bars, (title, chart)
             assert sorted(chart["legend"]) == labels, chart
         assert page.locator('[data-testid="stDataFrame"]').count() >= 3
         _full_shot(page, SHOTS / "new_items.png")
-        problems = page.evaluate(CLIPPED_JS)
-        text = page.evaluate("() => document.body.innerText")
-        problems += [f"technical identifier {m.group()!r}" for m in TECHNICAL.finditer(text)]
-        assert not problems, problems
-    except Exception as exc:
-        raise AssertionError(f"{exc}\n--- server log ---\n"
-                             f"{_diagnose(request, page, 'new_items')}") from exc
-    finally:
-        page.close()
+        assert_plain(page)

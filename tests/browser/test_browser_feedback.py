@@ -9,18 +9,16 @@ import pytest
 
 from fairrec_app import feedback_views as views
 from fairrec_core import names
-from tests.browser.test_browser_app import (
-    CLIPPED_JS,
+from tests.browser._pages import (
     SHOTS,
-    _diagnose,
     _full_shot,
     _no_exception,
-    _require_browser,
     _settle,
-    start_server,
+    assert_plain,
+    evaluate_until,
+    page_at,
 )
 from tests.browser.test_browser_mitigation import LEGEND_JS
-from tests.browser.test_browser_plain import TECHNICAL
 from tests.browser.test_browser_training import _pick
 
 pytestmark = pytest.mark.browser
@@ -35,12 +33,7 @@ def _slide(page, label: str, presses: int) -> None:
 
 
 def test_feedback_loop_runs_and_draws_its_charts(request, tmp_path, browser):
-    _require_browser()
-    base, _ = start_server(request, tmp_path / "streamlit.log")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    try:
-        page.goto(f"{base}/Feedback_loop", wait_until="domcontentloaded")
+    with page_at(request, tmp_path, browser, "Feedback_loop", "feedback") as page:
         run = page.get_by_role("button", name=views.RUN)
         run.wait_for(timeout=120_000)
         _settle(page, 120)
@@ -57,7 +50,7 @@ def test_feedback_loop_runs_and_draws_its_charts(request, tmp_path, browser):
         assert page.get_by_text(f"{names.reranker('calibrated')} (strength 0.5) changes the "
                                 "taste drift by").count() == 1
         for metric in views.SHOWN:
-            chart = page.evaluate(LEGEND_JS, views.metric_label(metric))
+            chart = evaluate_until(page, LEGEND_JS, views.metric_label(metric))
             assert chart is not None, f"no chart of {metric}"
             # each gender group (the page opens on gender), without and with the intervention:
             # a line of means and a band over the repetitions each
@@ -67,12 +60,4 @@ def test_feedback_loop_runs_and_draws_its_charts(request, tmp_path, browser):
                 f"{names.attribute('gender')} {g} · {a}" for g in ("F", "M") for a in arms), chart
         assert page.locator('[data-testid="stDataFrame"]').count() >= 1
         _full_shot(page, SHOTS / "feedback.png")
-        problems = page.evaluate(CLIPPED_JS)
-        text = page.evaluate("() => document.body.innerText")
-        problems += [f"technical identifier {m.group()!r}" for m in TECHNICAL.finditer(text)]
-        assert not problems, problems
-    except Exception as exc:
-        raise AssertionError(f"{exc}\n--- server log ---\n"
-                             f"{_diagnose(request, page, 'feedback')}") from exc
-    finally:
-        page.close()
+        assert_plain(page)

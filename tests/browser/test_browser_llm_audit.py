@@ -8,25 +8,26 @@ from __future__ import annotations
 import pytest
 
 from fairrec_app import llm_views
-from tests.browser.test_browser_app import (
-    CLIPPED_JS,
+from tests.browser._pages import (
     SHOTS,
-    _diagnose,
     _full_shot,
     _no_exception,
-    _require_browser,
     _settle,
-    start_server,
+    assert_plain,
+    evaluate_until,
+    page_at,
 )
-from tests.browser.test_browser_plain import TECHNICAL
 
 pytestmark = pytest.mark.browser
 
-CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(p => ({
-  title: (p.querySelector('.gtitle') || {}).textContent || '',
-  bars: p.querySelectorAll('.barlayer .point').length,
-  errorbars: p.querySelectorAll('.errorbar').length,
-  lines: p.querySelectorAll('.shapelayer path').length}))"""
+CHARTS_JS = """(n) => {
+  const charts = [...document.querySelectorAll('.js-plotly-plot')].map(p => ({
+    title: (p.querySelector('.gtitle') || {}).textContent || '',
+    bars: p.querySelectorAll('.barlayer .point').length,
+    errorbars: p.querySelectorAll('.errorbar').length,
+    lines: p.querySelectorAll('.shapelayer path').length}));
+  return charts.filter(c => c.bars > 0).length >= n ? charts : null;
+}"""
 
 
 def _values_per_attribute() -> dict[str, int]:
@@ -41,12 +42,7 @@ def _values_per_attribute() -> dict[str, int]:
 
 
 def test_llm_audit_finds_the_planted_attribute_and_draws_its_charts(request, tmp_path, browser):
-    _require_browser()
-    base, _ = start_server(request, tmp_path / "streamlit.log")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    try:
-        page.goto(f"{base}/LLM_audit", wait_until="domcontentloaded")
+    with page_at(request, tmp_path, browser, "LLM_audit", "llm_audit") as page:
         make = page.get_by_role("button", name=llm_views.MAKE)
         make.wait_for(timeout=120_000)
         _settle(page, 120)
@@ -67,8 +63,10 @@ def test_llm_audit_finds_the_planted_attribute_and_draws_its_charts(request, tmp
         _no_exception(page)
         assert page.get_by_text("No detectable effect of naming the user's age group").count() == 1
         assert page.get_by_text("No detectable effect of naming the user's region").count() == 1
-        charts = page.evaluate(CHARTS_JS)
-        for words, n in _values_per_attribute().items():
+        expected = _values_per_attribute()
+        charts = evaluate_until(page, CHARTS_JS, len(expected))
+        assert charts is not None, "the charts were not drawn"
+        for words, n in expected.items():
             chart = next((c for c in charts if c["title"].startswith(
                 f"{words.capitalize()}: spread ")), None)
             assert chart is not None, (words, [c["title"] for c in charts])
@@ -76,12 +74,4 @@ def test_llm_audit_finds_the_planted_attribute_and_draws_its_charts(request, tmp
             assert chart["lines"] >= 1, (words, chart)  # the neutral-vs-neutral line
         assert page.locator('[data-testid="stDataFrame"]').count() >= 2
         _full_shot(page, SHOTS / "llm_audit.png")
-        problems = page.evaluate(CLIPPED_JS)
-        text = page.evaluate("() => document.body.innerText")
-        problems += [f"technical identifier {m.group()!r}" for m in TECHNICAL.finditer(text)]
-        assert not problems, problems
-    except Exception as exc:
-        raise AssertionError(f"{exc}\n--- server log ---\n"
-                             f"{_diagnose(request, page, 'llm_audit')}") from exc
-    finally:
-        page.close()
+        assert_plain(page)
