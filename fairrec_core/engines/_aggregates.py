@@ -100,21 +100,25 @@ def group_sums(cells: CellSums, indicator: sp.csr_matrix, s: np.ndarray) -> Grou
                      np.asarray(indicator.T @ cells.popularity))
 
 
-def slot_tables(con, k: int) -> None:
-    """``fr_cell_items(cell, item, slots, exposure)`` over the lists and
-    ``fr_cell_hist(cell, item, n)`` over the listed users' histories."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fr_cell_items AS SELECT c.cell, r.item, "
-                f"count(*) AS slots, sum({to_sql(exposure(k))}) AS exposure FROM fr_recs r "
-                "JOIN fr_ucodes c ON c.user = r.user GROUP BY c.cell, r.item")
-    con.execute("CREATE OR REPLACE TEMP TABLE fr_cell_hist AS SELECT c.cell, h.item, "
-                "count(*) AS n FROM fr_hist h JOIN fr_listed l ON l.user = h.user JOIN "
-                "fr_ucodes c ON c.user = h.user GROUP BY c.cell, h.item")
+def slot_tables(con, k: int, n_attributes: int) -> None:
+    """From the lists' slots (``fr_recs``, then dropped): ``fr_item_exp(item, slots,
+    exposure)`` and ``fr_cell_values(cell, v0 .., n)``, slots per cell and combination of item
+    attribute values; from the listed users' histories ``fr_cell_hist(cell, v0 .., n)``."""
+    values = "".join(f", v.v{j}" for j in range(n_attributes))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fr_item_exp AS SELECT item, count(*) AS slots, "
+                f"sum({to_sql(exposure(k))}) AS exposure FROM fr_recs GROUP BY item")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fr_cell_values AS SELECT c.cell{values}, "
+                "count(*) AS n FROM fr_recs r JOIN fr_ucodes c ON c.user = r.user JOIN "
+                "fr_item_values v ON v.item = r.item GROUP BY ALL")
+    con.execute("DROP TABLE fr_recs")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fr_cell_hist AS SELECT u.cell{values}, "
+                "count(*) AS n FROM fr_hist h JOIN fr_um u ON u.user = h.user JOIN "
+                "fr_item_values v ON v.item = h.item GROUP BY ALL")
 
 
 def item_exposure(con, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """``(exposure, slots)`` per catalogue item (float64, int64)."""
-    rows = con.sql("SELECT item, sum(exposure) AS e, sum(slots) AS n FROM fr_cell_items "
-                   "GROUP BY item").fetchnumpy()
+    rows = con.sql("SELECT item, exposure AS e, slots AS n FROM fr_item_exp").fetchnumpy()
     e, n = np.zeros(n_items), np.zeros(n_items, dtype=np.int64)
     items = np.asarray(rows["item"], dtype=np.int64)
     e[items] = np.asarray(rows["e"], dtype=np.float64)
@@ -122,12 +126,11 @@ def item_exposure(con, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     return e, n
 
 
-def value_counts(con, table: str, count: str, j: int, cells: np.ndarray,
-                 n_values: int) -> sp.csr_matrix:
-    """``[n_cells, n_values]``: ``count`` of ``table`` per cell and value of item attribute
+def value_counts(con, table: str, j: int, cells: np.ndarray, n_values: int) -> sp.csr_matrix:
+    """``[n_cells, n_values]``: the counts of ``table`` per cell and value of item attribute
     ``j`` (rows in the order of ``cells``)."""
-    rows = con.sql(f"SELECT t.cell, v.v{j} AS v, sum(t.{count}) AS n FROM {table} t JOIN "
-                   f"fr_item_values v ON v.item = t.item GROUP BY t.cell, v.v{j}").fetchnumpy()
+    rows = con.sql(f"SELECT cell, v{j} AS v, sum(n) AS n FROM {table} GROUP BY cell, v{j}"
+                   ).fetchnumpy()
     where = np.searchsorted(cells, np.asarray(rows["cell"], dtype=np.int64))
     return sp.csr_matrix((np.asarray(rows["n"], dtype=np.float64),
                           (where, np.asarray(rows["v"], dtype=np.int64))),

@@ -74,8 +74,8 @@ def _popularity(index, groups: agg.GroupSums, n_listed: int) -> pd.DataFrame:
 
 
 def _parity(con, index, cells, indicator, attributes, big):
-    counts = [(agg.value_counts(con, "fr_cell_items", "slots", j, cells, a.n_values),
-               agg.value_counts(con, "fr_cell_hist", "n", j, cells, a.n_values))
+    counts = [(agg.value_counts(con, "fr_cell_values", j, cells, a.n_values),
+               agg.value_counts(con, "fr_cell_hist", j, cells, a.n_values))
               for j, a in enumerate(attributes)]
     by_value, per_value, js = [], [], []
     for g, cols in index.group_slices():
@@ -108,7 +108,8 @@ def _users_frame(ctx, rows, index_rows) -> pd.DataFrame:
 
 def assemble(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level: float,
              covariates=()) -> AuditResult:
-    """The full audit of the lists in ``fr_recs`` (``lists``: their ListFacts) by ``ctx``."""
+    """The full audit of the lists in ``fr_recs`` (``lists``: their ListFacts), whose per-user
+    table ``fr_um`` ``ctx`` has built."""
     con, plan, facts, metrics = ctx.con, ctx.plan, ctx.facts, ctx.metric_names
     s = agg.shift(con)
     cells = agg.cell_sums(con, s)
@@ -123,7 +124,7 @@ def assemble(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level: 
     ok = eligible(index, sizes, means, ctx.min_group_size, ctx.excluded)
     big = sizes >= ctx.min_group_size
     compared = big & ~ctx.excluded
-    agg.slot_tables(con, ctx.k)
+    agg.slot_tables(con, ctx.k, len(facts.attributes))
     exposure, slots = agg.item_exposure(con, ctx.n_items)
     overall = pd.Series({**dict(zip(metrics, everyone, strict=True)),
                          f"coverage@{ctx.k}": float((exposure > 0).sum() / ctx.n_items),
@@ -131,7 +132,8 @@ def assemble(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level: 
     # the rows of the tests (all listed users, or a stratified sample)
     boot_seed = int(np.random.default_rng(seed).integers(2**31)) if seed is None else int(seed)
     rows = read_rows(con, pd.DataFrame({"cell": cells.cells, "n": cells.users.astype(np.int64)}),
-                     max_users=ctx.max_test_users, floor=ctx.min_group_size, seed=boot_seed)
+                     max_users=ctx.max_test_users, floor=ctx.min_group_size, seed=boot_seed,
+                     codes=plan.single_codes(cells.cells))
     index_rows = GroupIndex.build(plan.with_codes(plan.columns(plan.single_codes(rows.cells))),
                                   np.arange(len(rows)))
     _, perm_rng = np.random.default_rng(seed).spawn(2)  # the in-memory engine's stream
@@ -188,13 +190,13 @@ def assemble(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level: 
             "n_mid_items": int((facts.bands == 1).sum()),
             "n_tail_items": int((facts.bands == 2).sum())}
     return AuditResult(
-        k=ctx.k, metrics=metrics, n_users=lists.n_listed,
-        n_evaluated=int(lists.n_listed - no_test), min_group_size=ctx.min_group_size,
+        k=ctx.k, metrics=metrics, n_users=ctx.n_listed,
+        n_evaluated=int(ctx.n_listed - no_test), min_group_size=ctx.min_group_size,
         n_bootstrap=int(n_bootstrap), n_permutations=int(n_permutations), level=float(level),
         seed=seed, overall=overall, overall_ci=overall_ci, users=users, groups=table,
         gaps=gaps, vs_rest=vs_rest, pairwise=stats.pairwise, reference=reference,
         parity=parity[0], parity_values=parity[1], parity_gaps=parity[2], parity_js=parity[3],
         item_exposure=item_exposure,
         exposure=exposure_group_table(facts.attributes, exposure, facts.relevant),
-        lorenz=lorenz_table(exposure), popularity=_popularity(index, groups, lists.n_listed),
+        lorenz=lorenz_table(exposure), popularity=_popularity(index, groups, ctx.n_listed),
         head=head, adjusted=adjusted, notes=tuple(notes))

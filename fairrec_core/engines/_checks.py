@@ -40,17 +40,21 @@ def not_empty(con, scan: Scan, what: str) -> None:
 
 
 def mapped(con, scan: Scan, *, columns: dict, where: str = "the dataset",
-           rows: str = "rows") -> str:
-    """A SELECT of the scan with one index column per id column (``columns``: id column ->
-    ``(vocabulary table, its id column, its index column, new name)``), after refusing the
-    first id the vocabulary does not hold."""
+           rows: str = "rows", check: bool = True, source: str | None = None) -> str:
+    """A SELECT of the scan (``source``: its ``fast`` form or another, default its ``sql``)
+    with one index column per id column (``columns``: id column -> ``(vocabulary table, its id
+    column, its index column, new name)``), after refusing (``check``) the first id the
+    vocabulary does not hold."""
     joins, picks = [], []
     for n, (column, (table, vocab_id, index, name)) in enumerate(columns.items()):
         a, b = id_keys(scan.types[column], vocab_type(con, table, vocab_id),
                        f"s.{ident(column)}", f"v{n}.{ident(vocab_id)}")
         joins.append(f"LEFT JOIN {table} v{n} ON {a} = {b}")
         picks.append(f"v{n}.{ident(index)} AS {ident(name)}")
-    sql = f"SELECT s.*, {', '.join(picks)} FROM ({scan.sql}) s {' '.join(joins)}"
+    sql = (f"SELECT s.*, {', '.join(picks)} FROM ({source or scan.sql}) s "
+           f"{' '.join(joins)}")
+    if not check:
+        return sql
     for column, (_, _, _, name) in columns.items():
         hit = first_row(con, scan, f"{ident(name)} IS NULL", select=ident(column), source=sql)
         if hit:
@@ -97,3 +101,29 @@ def numbers(con, scan: Scan, column: str, valid: Range) -> str:
         raise DataError(f"{where}: {column} {shown(hit[2])} {expected}")
     return value
 
+
+
+def map_into(con, scan: Scan, table: str, *, columns: dict, where: str = "the dataset",
+             rows: str = "rows", what: str = "", keep: str = "") -> None:
+    """``table`` with the index columns of :func:`mapped` (and the SQL expressions ``keep``),
+    from the cheap scan; only when an id is missing or unknown do the checks that name the
+    first offending line run (and raise)."""
+    names = [spec[3] for spec in columns.values()]
+    faults = " OR ".join([f"{ident(c)} IS NULL" for c in columns] +
+                         [f"{ident(n)} IS NULL" for n in names])
+    source = mapped(con, scan, where=where, check=False, columns=columns, source=scan.fast)
+    picks = ", ".join([f"CAST({ident(n)} AS INTEGER) AS {ident(n)}" for n in names]
+                      + ([keep] if keep else []))
+    run(con, f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {picks}, ({faults}) AS _bad "
+             f"FROM ({source})", scan.label)
+    if con.sql(f"SELECT count(*) FILTER (WHERE _bad) FROM {table}").fetchall()[0][0]:
+        no_missing(con, scan, tuple(columns), what=what)
+        mapped(con, scan, where=where, rows=rows, columns=columns)
+    con.execute(f"ALTER TABLE {table} DROP COLUMN _bad")
+
+
+def has_repeats(con, table: str, a: str, b: str) -> bool:
+    """Whether two rows of ``table`` share ``(a, b)`` (each row against the previous one in
+    ``(a, b)`` order: a sort within each ``a``, cheaper than grouping every pair)."""
+    return bool(con.sql(f"SELECT count(*) FROM (SELECT {b}, lag({b}) OVER (PARTITION BY {a} "
+                        f"ORDER BY {b}) AS _p FROM {table}) WHERE _p = {b}").fetchall()[0][0])

@@ -23,6 +23,8 @@ from fairrec_core.engines._connection import Connection
 from fairrec_core.engines._groups import plan
 from fairrec_core.engines._items import item_facts
 from fairrec_core.engines._lists import read_lists
+from fairrec_core.engines._lists import warnings as list_warnings
+from fairrec_core.engines._partitions import user_ranges
 from fairrec_core.engines._rows import MAX_USERS
 from fairrec_core.engines._sources import ident
 from fairrec_core.engines._usersql import user_table_sql
@@ -50,6 +52,7 @@ class DuckDBContext:
         self.n_users, self.n_items = universe.n_users, universe.n_items
         self.facts = item_facts(self.con, universe)
         self.plan = plan(self.con, universe, groups, intersections=intersections)
+        self.con.execute("DROP TABLE fr_user_source")  # the labels are codes in fr_ucodes now
         self.groupings = list(self.plan.groupings)
         self.item_attributes = list(self.facts.attributes)
         self.excluded = (np.zeros(sum(g.n_groups for g in self.groupings), dtype=bool)
@@ -67,7 +70,8 @@ class DuckDBContext:
         connection = Connection(memory_limit=memory_limit, threads=threads)
         try:
             universe = _tables.from_dataset(connection.con, data, test=test,
-                                            test_label=test_label, mapping=mapping)
+                                            test_label=test_label, mapping=mapping,
+                                            budget=connection.memory_limit)
             return cls(connection, universe, **options)
         except BaseException:
             connection.close()
@@ -83,7 +87,7 @@ class DuckDBContext:
         try:
             universe = _tables.from_files(connection.con, users=users, items=items, test=test,
                                           interactions=interactions, mapping=mapping,
-                                          labels=labels)
+                                          labels=labels, budget=connection.memory_limit)
             return cls(connection, universe, **options)
         except BaseException:
             connection.close()
@@ -136,13 +140,18 @@ class DuckDBContext:
         return names
 
     def read(self, recommendations, *, label: str | None = None, mapping=None) -> None:
-        """Check the lists and compute the per-user table (``fr_um``); warnings in
-        ``self.warnings``."""
+        """Check the lists and compute the per-user table (``fr_um``), range of users by
+        range; warnings in ``self.warnings``."""
         self.lists = read_lists(self.con, recommendations, k=self.k, label=label,
                                 mapping=mapping, where=self.universe.where)
-        self.warnings = self.lists.warnings
-        for statement in user_table_sql(self.k, self.n_users):
-            self.con.execute(statement)
+        n_rows = self.con.sql("SELECT count(*) FROM fr_recs").fetchall()[0][0]
+        ranges = user_ranges(self.n_users, n_rows, self.connection.memory_limit)
+        for j, (lo, hi) in enumerate(ranges):
+            for statement in user_table_sql(self.k, self.n_users, self.facts.n_categories, lo,
+                                            hi, first=j == 0):
+                self.con.execute(statement)
+        self.n_listed = self.con.sql("SELECT count(*) FROM fr_um").fetchall()[0][0]
+        self.warnings = list_warnings(self.lists, self.n_listed, self.k)
 
     def audit(self, recommendations, *, label: str | None = None, mapping=None,
               n_bootstrap: int = 1000, n_permutations: int = 1000, seed: int | None = 0,
@@ -164,14 +173,13 @@ class DuckDBContext:
         """The per-user table of the last audit as ``users.csv`` (``user_id, n_test``, every
         metric, the single attributes' groups), written by DuckDB without passing through
         Python."""
-        labels = [f"list_extract({_labels_sql(g.labels)}, c.g{j} + 1) AS {ident(g.attribute)}"
+        labels = [f"list_extract({_labels_sql(g.labels)}, u.g{j} + 1) AS {ident(g.attribute)}"
                   for j, g in enumerate(self.plan.singles)]
         metrics = ", ".join(f"u.{ident(m)}" for m in USER_METRICS)
-        select = ", ".join(["i.user_id", "u.n_test", metrics, *labels])
+        select = ", ".join(["u.user_id", "u.n_test", metrics, *labels])
         target = str(path).replace("'", "''")
-        self.con.execute(f"COPY (SELECT {select} FROM fr_um u JOIN fr_users i ON i.user = u.user "
-                         f"JOIN fr_ucodes c ON c.user = u.user ORDER BY u.user) TO '{target}' "
-                         "(HEADER, DELIMITER ',')")
+        self.con.execute(f"COPY (SELECT {select} FROM fr_um u) TO '{target}' "
+                         "(HEADER, DELIMITER ',')")  # fr_um is in user order
 
 
 def _labels_sql(labels) -> str:

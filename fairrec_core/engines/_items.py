@@ -7,10 +7,7 @@ counts, then handed to DuckDB as tables:
 - ``fr_item_cats(item, c, w)``: each item's weight per calibration category
   (:func:`~fairrec_core.metrics.category_matrix` of ``categories``, else ``category``);
 - ``fr_item_values(item, v0, v1, ...)``: the value code of every item attribute
-  (:func:`fairrec_core.audit._items.item_attributes`: brand, category, ..., popularity band);
-- ``fr_user_hist(user, n_hist, hist_pop)``: per user with a history, its size and the mean
-  training popularity of its items (the profile popularity of the popularity lift);
-- ``fr_hist_dist(user, c, p)``: the history's category distribution (calibration's p).
+  (:func:`fairrec_core.audit._items.item_attributes`: brand, category, ..., popularity band).
 """
 
 from __future__ import annotations
@@ -31,6 +28,7 @@ class ItemFacts:
     bands: np.ndarray  # 0 head, 1 mid, 2 tail
     attributes: tuple[ItemAttribute, ...]
     relevant: np.ndarray  # float64 [n_items] test interactions
+    n_categories: int  # ILD categories (codes 0 .. n - 1)
 
     @property
     def head(self) -> np.ndarray:
@@ -78,10 +76,4 @@ def item_facts(con, universe) -> ItemFacts:
                          ("fr_item_values", "fr_values_frame")):
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {frame}")
         con.unregister(frame)
-    con.execute("CREATE OR REPLACE TABLE fr_user_hist AS SELECT h.user, count(*) AS n_hist, "
-                "avg(f.pop) AS hist_pop FROM fr_hist h JOIN fr_item_features f USING (item) "
-                "GROUP BY h.user")
-    con.execute("CREATE OR REPLACE TABLE fr_hist_dist AS SELECT h.user, w.c, "
-                "sum(w.w) / any_value(u.n_hist) AS p FROM fr_hist h JOIN fr_item_cats w "
-                "USING (item) JOIN fr_user_hist u USING (user) GROUP BY h.user, w.c")
-    return ItemFacts(counts, bands, attributes, relevant)
+    return ItemFacts(counts, bands, attributes, relevant, int(category.max(initial=-1)) + 1)

@@ -1,6 +1,6 @@
 """The Poisson bootstrap's replicates of every group mean, streamed from the per-user table.
 
-The per-user table is read in batches (ordered by cell); each batch's hashed weights
+The per-user table is read in batches (in any order); each batch's hashed weights
 (:func:`._poisson.weights`, the values :func:`._poisson.weighted_sql` draws in SQL) multiply its
 users' stacked values (values, squares about the shift, has-a-value) per cell, one BLAS product
 per cell run, and the replicate sums of the cells are added up per group like the point
@@ -28,10 +28,12 @@ BATCH = 16_384
 
 
 def _batch_sums(batch, cells: np.ndarray, s: np.ndarray, n_resamples: int, seed: int):
-    users = np.asarray(batch.column("user"), dtype=np.int64)
     cell = np.asarray(batch.column("cell"), dtype=np.int64)
+    order = np.argsort(cell, kind="stable")  # each cell's users side by side
+    cell = cell[order]
+    users = np.asarray(batch.column("user"), dtype=np.int64)[order]
     x = np.column_stack([batch.column(m).to_numpy(zero_copy_only=False).astype(np.float64)
-                         for m in USER_METRICS])
+                         for m in USER_METRICS])[order]
     undefined = np.isnan(x)
     y = np.hstack([np.where(undefined, 0.0, x), np.where(undefined, 0.0, (x - s) ** 2),
                    (~undefined).astype(np.float64)])
@@ -50,7 +52,7 @@ def poisson_replicates(con, cells: np.ndarray, indicator, s: np.ndarray, *, n_re
     m = len(USER_METRICS)
     totals = np.zeros((len(cells), n_resamples, 3 * m))
     columns = ", ".join(["user", "cell"] + [ident(c) for c in USER_METRICS])
-    reader = con.sql(f"SELECT {columns} FROM fr_um ORDER BY cell, user").fetch_record_batch(BATCH)
+    reader = con.sql(f"SELECT {columns} FROM fr_um").fetch_record_batch(BATCH)
     with threadpool_limits(limits=1, user_api="blas"), \
             ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         pending = []

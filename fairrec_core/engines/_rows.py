@@ -5,9 +5,10 @@ Up to ``max_users`` listed users every row is read, so these parts are exactly t
 engine's (same rows in the same order, same random stream). Above, a **proportionate
 stratified sample** of ``max_users`` rows is read: the strata are the cells (every combination
 of the audited attributes' groups); a cell of ``n_c`` users keeps ``round(n_c * max_users / n)``
-of them (largest remainders) but at least ``min(n_c, floor)`` (``floor``: the minimum group
-size, so that no small group vanishes), the users of a cell taken in the order of a hash of
-their index and the seed. The permutation p-values are then those of the test on the sample
+of them (largest remainders), raised where a group of a single attribute would keep fewer than
+``min(n_g, floor)`` users (``floor``: the minimum group size, so that no compared group
+vanishes; its cells then keep the share ``floor / n_g``); the users of a cell are taken in the
+order of a hash of their index and the seed. The permutation p-values are then those of the test on the sample
 (they keep their validity: under no difference the labels stay exchangeable within the
 sample; they lose some power, and their Monte-Carlo error is reported as everywhere, sqrt(p (1 -
 p) / B)), while the studentised permutation distribution of max |t|, nearly free of the
@@ -44,8 +45,10 @@ class Rows:
         return len(self.users)
 
 
-def quotas(sizes: np.ndarray, target: int, floor: int) -> np.ndarray:
-    """Rows kept per cell (see the module docstring)."""
+def quotas(sizes: np.ndarray, target: int, floor: int,
+           codes: np.ndarray | None = None) -> np.ndarray:
+    """Rows kept per cell (see the module docstring): ``sizes`` users per cell, ``codes``
+    ``[n_cells, n_attributes]`` the cells' single-attribute groups."""
     sizes = np.asarray(sizes, dtype=np.int64)
     total = int(sizes.sum())
     if total <= target:
@@ -55,26 +58,45 @@ def quotas(sizes: np.ndarray, target: int, floor: int) -> np.ndarray:
     short = target - int(keep.sum())
     if short > 0:
         keep[np.argsort(-(share - keep), kind="stable")[:short]] += 1
-    return np.minimum(sizes, np.maximum(keep, np.minimum(sizes, floor)))
+    codes = np.zeros((len(sizes), 0), dtype=np.int64) if codes is None else np.asarray(codes)
+    for j in range(codes.shape[1]):  # every group keeps at least min(its users, floor)
+        n_g = np.bincount(codes[:, j], weights=sizes).astype(np.int64)
+        k_g = np.bincount(codes[:, j], weights=keep).astype(np.int64)
+        need = np.minimum(n_g, floor)
+        short_g = k_g < need
+        if short_g.any():
+            cells = short_g[codes[:, j]]
+            scale = need[codes[cells, j]] / np.maximum(n_g[codes[cells, j]], 1)
+            keep[cells] = np.maximum(keep[cells], np.ceil(sizes[cells] * scale).astype(np.int64))
+    return np.minimum(keep, sizes)
 
 
 def read_rows(con, cell_sizes: pd.DataFrame | None = None, *, max_users: int = MAX_USERS,
-              floor: int = 10, seed: int = 0) -> Rows:
+              floor: int = 10, seed: int = 0, codes: np.ndarray | None = None) -> Rows:
     """All listed users' rows, or the stratified sample above ``max_users`` (``cell_sizes``:
-    ``cell`` and ``n`` per present cell)."""
+    ``cell`` and ``n`` per present cell, ``codes`` their single-attribute groups)."""
     n_listed = con.sql("SELECT count(*) FROM fr_um").fetchall()[0][0]
     metrics = ", ".join(f"u.{ident(m)}" for m in USER_METRICS)
     source = "fr_um"
     sampled = n_listed > max_users
     if sampled:
-        keep = quotas(cell_sizes["n"].to_numpy(), int(max_users), int(floor))
-        con.register("fr_quota_frame", pd.DataFrame({"cell": cell_sizes["cell"].to_numpy(),
-                                                      "quota": keep}))
-        source = (f"(SELECT s.* FROM (SELECT *, row_number() OVER (PARTITION BY cell ORDER BY "
-                  f"hash(user, {int(seed)}), user) AS _r FROM fr_um) s JOIN fr_quota_frame q "
-                  "ON q.cell = s.cell WHERE s._r <= q.quota)")
-    frame = con.sql(f"SELECT u.user, i.user_id, u.n_test, u.n_hist, u.cell, {metrics} FROM "
-                    f"{source} u JOIN fr_users i ON i.user = u.user ORDER BY u.user").df()
+        sizes = cell_sizes["n"].to_numpy()
+        keep = quotas(sizes, int(max_users), int(floor), codes)
+        share = np.minimum(1.0, 1.2 * keep / np.maximum(sizes, 1) + 8.0 * np.sqrt(
+            np.maximum(keep, 1)) / np.maximum(sizes, 1))  # > the quota's share by 8 sd
+        cut = np.where(share >= 1.0, np.iinfo(np.uint64).max, np.floor(share * 2.0**64))
+        con.register("fr_quota_frame", pd.DataFrame({
+            "cell": cell_sizes["cell"].to_numpy(), "quota": keep,
+            "cut": cut.astype(np.float64)}))
+        # a cell's first users in the order of the hash: a generous share of them is kept
+        # first by the hash value itself (no sort of every user), then the first ones counted
+        hashed = f"hash(user, {int(seed)})"
+        source = (f"(SELECT s.* FROM (SELECT u.*, row_number() OVER (PARTITION BY u.cell ORDER "
+                  f"BY {hashed}, u.user) AS _r FROM fr_um u JOIN fr_quota_frame q ON q.cell = "
+                  f"u.cell WHERE {hashed} <= q.cut) s JOIN fr_quota_frame q ON q.cell = s.cell "
+                  "WHERE s._r <= q.quota)")
+    frame = con.sql(f"SELECT u.user, u.user_id, u.n_test, u.n_hist, u.cell, {metrics} FROM "
+                    f"{source} u ORDER BY u.user").df()
     if sampled:
         con.unregister("fr_quota_frame")
     values = frame[list(USER_METRICS)].to_numpy(dtype=np.float64, na_value=np.nan)

@@ -29,24 +29,25 @@ _counter = iter(range(1 << 62))
 
 @dataclass(frozen=True, eq=False)
 class Scan:
-    """One scanned source: ``sql`` selects ``columns`` (renamed) plus ``_file`` and ``_row``."""
+    """One scanned source: ``sql`` selects ``columns`` (renamed) plus ``_file`` (the file's
+    index in ``files``) and ``_row``; ``fast`` selects the columns alone (no row numbers: the
+    cheaper scan for the work that needs no line)."""
 
     label: str
     kind: str  # "csv", "parquet" or "frame"
     columns: tuple[str, ...]
     types: dict
     sql: str
+    fast: str
+    files: tuple[str, ...]
 
-    def where(self, file: str, row: int) -> str:
+    def where(self, file: int, row: int) -> str:
         """``FILE: line N`` (CSV and frames: the header is line 1) or ``FILE: row N``."""
-        name = self.label if self.kind == "frame" else file
+        name = self.label if self.kind == "frame" else self.files[int(file)]
         return f"{name}: row {row}" if self.kind == "parquet" else f"{name}: line {row + 1}"
 
     def has(self, column: str) -> bool:
         return column in self.columns
-
-    def is_text(self, column: str) -> bool:
-        return str(self.types[column]).upper() in ("VARCHAR", "STRING", "TEXT")
 
 
 def _quote(text: str) -> str:
@@ -98,23 +99,28 @@ def _kind(file: str) -> str:
         raise DataError(f"{file}: cannot read the file ({exc.strerror or exc})") from None
 
 
-def _raw_sql(con, source, label: str) -> tuple[str, str]:
-    """``(kind, sql)``: every column of the source as stored, plus ``_file`` and ``_row``."""
+def _raw_sql(con, source, label: str) -> tuple[str, str, str, list]:
+    """``(kind, sql, fast, files)``: every column as stored plus ``_file`` and ``_row``, the
+    same without them, and the files read."""
     if isinstance(source, pd.DataFrame):
         name = f"fr_frame_{next(_counter)}"
         con.register(name, source)
-        return "frame", (f"SELECT *, {_quote(label)} AS _file, "
-                         f"CAST(row_number() OVER () AS BIGINT) AS _row FROM {name}")
+        return ("frame", f"SELECT *, 0 AS _file, CAST(row_number() OVER () AS BIGINT) AS _row "
+                         f"FROM {name}", f"SELECT * FROM {name}", [label])
     kind, files = resolve(source, label)
     if kind == "parquet":
+        parts = [f"SELECT * EXCLUDE (file_row_number), {j} AS _file, CAST(file_row_number + 1 "
+                 f"AS BIGINT) AS _row FROM read_parquet({_quote(f)}, file_row_number = true)"
+                 for j, f in enumerate(files)]
         listed = ", ".join(_quote(f) for f in files)
-        return kind, (f"SELECT * EXCLUDE (filename, file_row_number), filename AS _file, "
-                      f"CAST(file_row_number + 1 AS BIGINT) AS _row FROM read_parquet([{listed}], "
-                      "filename = true, file_row_number = true)")
-    parts = [f"SELECT *, {_quote(f)} AS _file, CAST(row_number() OVER () AS BIGINT) AS _row "
-             f"FROM read_csv({_quote(f)}, header = true, delim = ',', quote = '\"', "
-             "escape = '\"', all_varchar = true)" for f in files]
-    return kind, " UNION ALL BY NAME ".join(parts) if len(parts) > 1 else parts[0]
+        fast = f"SELECT * FROM read_parquet([{listed}], union_by_name = true)"
+    else:
+        options = "header = true, delim = ',', quote = '\"', escape = '\"', all_varchar = true"
+        parts = [f"SELECT *, {j} AS _file, CAST(row_number() OVER () AS BIGINT) AS _row "
+                 f"FROM read_csv({_quote(f)}, {options})" for j, f in enumerate(files)]
+        listed = ", ".join(_quote(f) for f in files)
+        fast = f"SELECT * FROM read_csv([{listed}], {options}, union_by_name = true)"
+    return kind, " UNION ALL BY NAME ".join(parts), fast, files
 
 
 def scan(con, source, *, label: str | None = None, mapping: dict | None = None,
@@ -124,12 +130,12 @@ def scan(con, source, *, label: str | None = None, mapping: dict | None = None,
     import duckdb
 
     label = label or ("table" if isinstance(source, pd.DataFrame) else str(source))
-    kind, raw = _raw_sql(con, source, label)
+    kind, raw, fast, files = _raw_sql(con, source, label)
     try:
-        described = con.sql(f"DESCRIBE {raw}").fetchall()
+        described = con.sql(f"DESCRIBE {fast}").fetchall()
     except duckdb.Error as exc:
         raise DataError(f"{label}: cannot read the table ({_first_line(exc)})") from None
-    stored = [(r[0], r[1]) for r in described if r[0] not in ("_file", "_row")]
+    stored = [(r[0], r[1]) for r in described]
     if kind == "csv" and len(stored) == 1:
         first = stored[0][0]
         for sep, word in (("\t", "tab"), (";", "semicolon"), ("|", "pipe")):
@@ -140,14 +146,15 @@ def scan(con, source, *, label: str | None = None, mapping: dict | None = None,
     names, types, select = [], {}, []
     for original, typ in stored:
         target = mapping.get(original) or aliases.get(str(original).lower(), str(original))
-        if target in types:
+        if target in types or target in ("_file", "_row"):
             raise DataError(f"{label}: column {shown(target)} appears twice; every column name "
                             "must be unique (check the column mapping)")
         names.append(target)
         types[target] = typ
         select.append(f"{ident(original)} AS {ident(target)}")
-    sql = f"SELECT {', '.join(select + ['_file', '_row'])} FROM ({raw})"
-    return Scan(label, kind, tuple(names), types, sql)
+    columns = ", ".join(select)
+    return Scan(label, kind, tuple(names), types, f"SELECT {columns}, _file, _row FROM ({raw})",
+                f"SELECT {columns} FROM ({fast})", tuple(files))
 
 
 def _first_line(exc: Exception) -> str:
@@ -197,7 +204,7 @@ def read_table(source, *, label: str | None = None) -> pd.DataFrame:
     label = label or str(source)
     con = duckdb.connect(":memory:")
     try:
-        _, raw = _raw_sql(con, source, label)
+        _, raw, _, _ = _raw_sql(con, source, label)
         try:
             return con.sql(f"SELECT * EXCLUDE (_file, _row) FROM ({raw}) ORDER BY _file, _row").df()
         except duckdb.Error as exc:

@@ -8,7 +8,7 @@ Tables (user and item indices as INTEGER):
 - ``fr_test(user, item)``: the test pairs (checked as :func:`fairrec_core.external.read_test`
   checks them: required columns, no empty or unknown id, no duplicate pair);
 - ``fr_hist(user, item)``: the history, the distinct interaction pairs that are not test pairs
-  (as ``read_test`` takes the test out of the data).
+  (as ``read_test`` takes the test out of the data), written range of users by range.
 
 User attribute labels come through :meth:`Universe.label_sql`: missing values read "Unknown", as
 ``Dataset.user_groups`` writes them; a users file with ``age`` and no ``age_group`` gets the
@@ -25,7 +25,15 @@ import pandas as pd
 from fairrec_core.data import Dataset, age_bands
 from fairrec_core.data._csv import ALIASES
 from fairrec_core.data._dataset import _NON_GROUP_USER_COLUMNS, DEFAULT_AGE_EDGES, MAX_GROUP_VALUES
-from fairrec_core.engines._checks import mapped, no_duplicates, no_missing, not_empty
+from fairrec_core.engines._checks import (
+    has_repeats,
+    map_into,
+    mapped,
+    no_duplicates,
+    no_missing,
+    not_empty,
+)
+from fairrec_core.engines._partitions import user_ranges, within
 from fairrec_core.engines._sources import first_row, ident, require, run, scan
 from fairrec_core.errors import DataError
 from fairrec_core.external import LIST_ALIASES
@@ -63,25 +71,37 @@ class Universe:
             raise DataError(f"audit: unknown user attribute {attribute!r}; available: {known}")
 
 
-def _test_and_history(con, test, label, mapping, where, interactions_sql: str | None) -> None:
+def _test_and_history(con, test, label, mapping, where, interactions: str | None, *,
+                      n_users: int, budget: int, distinct: bool = True) -> None:
+    """``fr_test`` from ``test`` and ``fr_hist`` from the table ``interactions`` (or none),
+    range of users by range of users (:mod:`._partitions`); ``distinct``: keep one row per
+    pair (the dataset keeps one; a file may repeat a pair)."""
     s = scan(con, test, label=label, mapping=mapping, aliases=LIST_ALIASES)
     require(s, ("user_id", "item_id"))
     not_empty(con, s, "test interactions")
-    no_missing(con, s, ("user_id", "item_id"))
-    sql = mapped(con, s, where=where, columns={
-        "user_id": ("fr_users", "user_id", "user", "_u"),
-        "item_id": ("fr_items", "item_id", "item", "_i")})
-    no_duplicates(con, s, sql, ("_u", "_i"), ("user_id", "item_id"))
-    run(con, f"CREATE OR REPLACE TABLE fr_test AS SELECT CAST(_u AS INTEGER) AS user, "
-             f"CAST(_i AS INTEGER) AS item FROM ({sql})", label)
-    source = interactions_sql or "SELECT NULL::INTEGER AS user, NULL::INTEGER AS item WHERE false"
-    run(con, "CREATE OR REPLACE TABLE fr_hist AS SELECT DISTINCT h.user, h.item FROM "
-             f"({source}) h ANTI JOIN fr_test t ON h.user = t.user AND h.item = t.item",
-        "interactions")
+    ids = {"user_id": ("fr_users", "user_id", "user", "user"),
+           "item_id": ("fr_items", "item_id", "item", "item")}
+    map_into(con, s, "fr_test", columns=ids, where=where)
+    if has_repeats(con, "fr_test", "user", "item"):
+        no_duplicates(con, s, mapped(con, s, where=where, check=False, columns={
+            "user_id": ("fr_users", "user_id", "user", "_u"),
+            "item_id": ("fr_items", "item_id", "item", "_i")}), ("_u", "_i"),
+            ("user_id", "item_id"))
+    con.execute("CREATE OR REPLACE TEMP TABLE fr_hist (user INTEGER, item INTEGER)")
+    if interactions is None:
+        return
+    n_rows = con.sql(f"SELECT count(*) FROM {interactions}").fetchall()[0][0]
+    keep = "DISTINCT " if distinct else ""
+    for lo, hi in user_ranges(n_users, n_rows, budget):
+        con.execute(f"INSERT INTO fr_hist SELECT {keep}h.user, h.item FROM (SELECT * FROM "
+                    f"{interactions} WHERE {within('user', lo, hi)}) h ANTI JOIN (SELECT * FROM "
+                    f"fr_test WHERE {within('user', lo, hi)}) t ON h.user = t.user AND "
+                    "h.item = t.item")
+    con.execute(f"DROP TABLE {interactions}")
 
 
 def from_dataset(con, data: Dataset, *, test, test_label: str | None = None,
-                 mapping=None) -> Universe:
+                 mapping=None, budget: int = 1 << 30) -> Universe:
     """The universe of ``data`` (users, items, interactions held in memory) with the test pairs
     read from ``test`` (a path, folder, glob or DataFrame); the history is ``data`` without them."""
     users = pd.DataFrame({"user": np.arange(data.n_users, dtype=np.int32),
@@ -104,8 +124,10 @@ def from_dataset(con, data: Dataset, *, test, test_label: str | None = None,
     inter = pd.DataFrame({"user": data.interactions["user"].to_numpy(np.int32),
                           "item": data.interactions["item"].to_numpy(np.int32)})
     con.register("fr_inter_frame", inter)
-    _test_and_history(con, test, test_label or str(test), mapping, "the dataset",
-                      "SELECT user, item FROM fr_inter_frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE fr_inter AS SELECT * FROM fr_inter_frame")
+    con.unregister("fr_inter_frame")
+    _test_and_history(con, test, test_label or str(test), mapping, "the dataset", "fr_inter",
+                      n_users=data.n_users, budget=budget, distinct=False)
     from fairrec_core.audit import audited_attributes, numeric_user_columns
 
     categories = {c: [str(v) for v in data.users[c].cat.categories] for c in columns
@@ -121,26 +143,34 @@ def from_dataset(con, data: Dataset, *, test, test_label: str | None = None,
 
 
 def _indexed(con, source, label, mapping, id_column: str, what: str, table: str):
-    """A users or items file as ``table(index, id, ...)``: ids required, present and unique."""
+    """A users or items file as ``table(index, id, ...)``: ids required, present and unique;
+    the index is the row's place in the files (in name order) and in its file."""
     s = scan(con, source, label=label, mapping=mapping, aliases=ALIASES)
     require(s, (id_column,))
     not_empty(con, s, what)
     no_missing(con, s, (id_column,))
     c = ident(id_column)
-    dup = first_row(con, s, "_n > 1", select=c, source=(
-        f"SELECT *, row_number() OVER (PARTITION BY {c} ORDER BY _file, _row) AS _n "
-        f"FROM ({s.sql})"))
-    if dup:
+    index = "user" if id_column == "user_id" else "item"
+    if s.kind == "parquet":  # offsets of the files from their metadata: no sort
+        sizes = [con.sql(f"SELECT count(*) FROM read_parquet('{f}')").fetchall()[0][0]
+                 for f in s.files]
+        offsets = ", ".join(str(int(v)) for v in np.concatenate(([0], np.cumsum(sizes)))[:-1])
+        position = f"list_extract([{offsets}], _file + 1) + _row - 1"
+    else:
+        position = "row_number() OVER (ORDER BY _file, _row) - 1"
+    run(con, f"CREATE OR REPLACE TABLE {table} AS SELECT CAST({position} AS INTEGER) AS {index}, "
+             f"* EXCLUDE (_file, _row) FROM ({s.sql})", label)
+    if con.sql(f"SELECT 1 FROM {table} GROUP BY {c} HAVING count(*) > 1 LIMIT 1").fetchall():
+        dup = first_row(con, s, "_n > 1", select=c, source=(
+            f"SELECT *, row_number() OVER (PARTITION BY {c} ORDER BY _file, _row) AS _n "
+            f"FROM ({s.sql})"))
         raise DataError(f"{s.where(dup[0], dup[1])}: duplicate {id_column} {dup[2]!r}; ids must "
                         "be unique")
-    index = "user" if id_column == "user_id" else "item"
-    run(con, f"CREATE OR REPLACE TABLE {table} AS SELECT CAST(row_number() OVER (ORDER BY _file, "
-             f"_row) - 1 AS INTEGER) AS {index}, * EXCLUDE (_file, _row) FROM ({s.sql})", label)
     return s
 
 
 def from_files(con, *, users, items, test, interactions=None, mapping=None,
-               labels: dict | None = None) -> Universe:
+               labels: dict | None = None, budget: int = 1 << 30) -> Universe:
     """The universe of a users file, an items file, optional interactions (the history is
     those without the test pairs; none: no history) and the test pairs, all scanned by DuckDB.
     ``mapping`` renames the columns of the users, items and interactions files (as ``--map``
@@ -159,19 +189,18 @@ def from_files(con, *, users, items, test, interactions=None, mapping=None,
         _age_groups(con, u)
         types["age_group"] = "VARCHAR"
         categories["age_group"] = age_bands(DEFAULT_AGE_EDGES)
-    inter_sql = None
+    inter = None
     if interactions is not None:
         label = labels.get("interactions", str(interactions))
         s = scan(con, interactions, label=label, mapping=mapping, aliases=ALIASES)
         require(s, ("user_id", "item_id"))
-        no_missing(con, s, ("user_id", "item_id"), what=" (every interaction needs one)")
-        where = labels.get("users", str(users))
-        inter_sql = mapped(con, s, where=where, rows="interaction rows", columns={
-            "user_id": ("fr_users", "user_id", "user", "user"),
-            "item_id": ("fr_items", "item_id", "item", "item")})
-        inter_sql = f"SELECT CAST(user AS INTEGER) AS user, CAST(item AS INTEGER) AS item FROM ({inter_sql})"
+        map_into(con, s, "fr_inter", where=labels.get("users", str(users)),
+                 rows="interaction rows", what=" (every interaction needs one)", columns={
+                     "user_id": ("fr_users", "user_id", "user", "user"),
+                     "item_id": ("fr_items", "item_id", "item", "item")})
+        inter = "fr_inter"
     _test_and_history(con, test, labels.get("test", str(test)), None,
-                      labels.get("users", str(users)), inter_sql)
+                      labels.get("users", str(users)), inter, n_users=n_users, budget=budget)
     item_frame = con.sql("SELECT * EXCLUDE (item) FROM fr_item_source ORDER BY item").df()
     from fairrec_core.data._build import _price_band
 

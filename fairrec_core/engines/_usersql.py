@@ -1,78 +1,161 @@
 """The per-user metric table in SQL, generated from :mod:`._formulas` (no formula is written
-here): slots are ``fr_recs`` joined with the test pairs (``hit``) and the item features, the slot
-features are window functions (``hits_so_far``: a running sum over positions; ``same_category``:
-a count per user and ILD category), every aggregate is one ``sum`` / ``max`` per user, and each
-metric is ``CASE WHEN defined THEN value END`` over them (NULL, read back as NaN, where
-undefined). Calibration sums its cell contribution over (user, category) cells of the history
-distribution ``fr_hist_dist`` joined with the list's distribution.
+here, only how each kind of aggregate is computed).
 
-The result, ``fr_um``, has one row per listed user: ``user, n_test, n_hist, hist_pop, m``, one
-column per metric of ``USER_METRICS`` and the group codes of ``fr_ucodes`` (``g0 .. , cell``).
+The table is built range of users by range (:mod:`._partitions`). Slots: ``fr_slots`` is the
+range's ``fr_recs`` joined with its test pairs (``hit``) and the item features (``pop``,
+``head``, ``cat``). Each aggregate of a formula is computed by the cheapest of these renderings,
+all giving the formula's own sum:
+
+- an aggregate over plain slot columns: one ``sum`` / ``max`` per user (``GROUP BY user``);
+- an aggregate that reads ``hits_so_far`` and is a multiple of ``hit`` (MAP's): only hit rows
+  contribute, and on a hit row the hits at positions <= pos are exactly the hit rows up to it,
+  so ``hits_so_far = row_number()`` over the user's hit rows ordered by position (a window
+  over the few hit rows, not over every slot);
+- ``sum(same_category - 1)`` (ILD's): sum over slots of (same_category - 1) = sum over
+  categories of n_c (n_c - 1) = sum n_c^2 - m, from per-user counts of each category (one
+  ``count(*) FILTER`` per category, up to :data:`PIVOT_CATEGORIES`; beyond, a count per
+  (user, category));
+- any other use of a slot feature: its window function (:data:`SLOT_FEATURES`).
+
+Each metric is ``CASE WHEN defined THEN value END`` over the aggregates (NULL, read back as NaN,
+where undefined). Calibration sums its cell contribution over the (user, category) cells of the
+history's distribution (p) joined with the list's (q).
+
+The result, ``fr_um``, has one row per listed user (a list or test items), in user order:
+``user, user_id, n_test, n_hist, hist_pop, m``, one column per metric of ``USER_METRICS`` and the
+group codes of ``fr_ucodes`` (``g0 .., cell``).
 """
 
 from __future__ import annotations
 
 from fairrec_core.engines._expr import to_sql
-from fairrec_core.engines._formulas import CALIBRATION, user_metrics
+from fairrec_core.engines._formulas import CALIBRATION, HIT, SAME_CATEGORY, user_metrics
+from fairrec_core.engines._partitions import within
 from fairrec_core.engines._sources import ident
 
-#: The SQL of each slot feature (columns of ``fr_slots``).
+#: The SQL of each slot feature (columns of ``fr_slots``), the general rendering.
 SLOT_FEATURES = {
     "hits_so_far": "sum(hit) OVER (PARTITION BY user ORDER BY pos ROWS BETWEEN UNBOUNDED "
                    "PRECEDING AND CURRENT ROW)",
     "same_category": "count(*) OVER (PARTITION BY user, cat)",
 }
+#: Up to this many ILD categories, per-user category counts are columns of one aggregate.
+PIVOT_CATEGORIES = 32
 
 
-def _aggregates(metrics):
+def _factors(e) -> list:
+    """The factors of a product (``a * b / c`` -> [a, b] and the divisor's none)."""
+    if e.op == "*":
+        return _factors(e.args[0]) + _factors(e.args[1])
+    if e.op == "/":
+        return _factors(e.args[0])
+    return [e]
+
+
+def _is_hit_multiple(e) -> bool:
+    return any(f.op == "col" and f.args[0] == HIT.args[0] for f in _factors(e))
+
+
+def _aggregates(metrics) -> dict:
     seen = {}
     for metric in metrics:
         for agg in metric.aggregates:
             text = to_sql(agg.contribution)
-            if agg.name in seen and seen[agg.name] != (text, agg.how):
+            if agg.name in seen and to_sql(seen[agg.name].contribution) != text:
                 raise ValueError(f"formulas: aggregate {agg.name!r} defined twice differently")
-            seen[agg.name] = (text, agg.how)
+            seen[agg.name] = agg
     return seen
 
 
-def user_table_sql(k: int, n_users: int) -> list[str]:
-    """The statements creating ``fr_um`` (see the module docstring)."""
-    metrics = user_metrics(k, n_users)
-    aggregates = _aggregates(metrics)
-    used = set().union(*(a.contribution.columns() for m in metrics for a in m.aggregates))
-    features = "".join(f", {sql} AS {name}" for name, sql in SLOT_FEATURES.items() if name in used)
-    slots = ("SELECT r.user, r.pos, r.item, CAST(t.user IS NOT NULL AS INTEGER) AS hit, f.pop, "
-             "f.head, f.cat FROM fr_recs r LEFT JOIN fr_test t ON r.user = t.user AND "
-             "r.item = t.item JOIN fr_item_features f ON f.item = r.item")
-    per_user = ", ".join(f"{how}({text}) AS {ident(name)}"
-                         for name, (text, how) in aggregates.items())
-    statements = [
-        f"CREATE OR REPLACE TEMP TABLE fr_agg AS SELECT user, count(*) AS m, {per_user} "
-        f"FROM (SELECT *{features} FROM ({slots})) GROUP BY user",
-        "CREATE OR REPLACE TEMP TABLE fr_ntest AS SELECT user, count(*) AS n_test FROM fr_test "
-        "GROUP BY user",
+def _kind(agg) -> str:
+    used = agg.contribution.columns()
+    if not used & set(SLOT_FEATURES):
+        return "plain"
+    if used & set(SLOT_FEATURES) == {"hits_so_far"} and _is_hit_multiple(agg.contribution):
+        return "hits"
+    if agg.how == "sum" and to_sql(agg.contribution) == to_sql(SAME_CATEGORY - 1):
+        return "pairs"
+    return "window"
+
+
+def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
+                   first: bool) -> list[str]:
+    """The statements adding the users with indices ``lo .. hi - 1`` to ``fr_um`` (created
+    by the ``first`` range; see the module docstring)."""
+    aggregates = _aggregates(user_metrics(k, n_users))
+    kinds = {name: _kind(a) for name, a in aggregates.items()}
+    rng = within("user", lo, hi)
+    out = [
+        "CREATE OR REPLACE TEMP TABLE fr_slots AS SELECT r.user, r.pos, r.item, "
+        "CAST(t.user IS NOT NULL AS INTEGER) AS hit, f.pop, f.head, f.cat FROM (SELECT * FROM "
+        f"fr_recs WHERE {rng}) r LEFT JOIN (SELECT * FROM fr_test WHERE {rng}) t ON "
+        "r.user = t.user AND r.item = t.item JOIN fr_item_features f ON f.item = r.item",
+        "CREATE OR REPLACE TEMP TABLE fr_p_hist AS SELECT h.user, h.item, f.pop FROM (SELECT * "
+        f"FROM fr_hist WHERE {rng}) h JOIN fr_item_features f ON f.item = h.item",
     ]
+    plain = [f"{a.how}({to_sql(a.contribution)}) AS {ident(n)}"
+             for n, a in aggregates.items() if kinds[n] == "plain"]
+    pivot = any(kinds[n] == "pairs" for n in aggregates) and n_categories <= PIVOT_CATEGORIES
+    if pivot:
+        plain += [f"count(*) FILTER (WHERE cat = {j}) AS _c{j}" for j in range(n_categories)]
+    out.append(f"CREATE OR REPLACE TEMP TABLE fr_agg AS SELECT user, count(*) AS m"
+               f"{''.join(', ' + p for p in plain)} FROM fr_slots GROUP BY user")
+    joins, columns = [], []
+    for n, a in aggregates.items():
+        kind, alias = kinds[n], f"x_{n}"
+        if kind == "plain":
+            columns.append(f"COALESCE(a.{ident(n)}, 0) AS {ident(n)}")
+            continue
+        if kind == "pairs" and pivot:
+            squares = " + ".join(f"a._c{j} * a._c{j}" for j in range(n_categories)) or "0"
+            columns.append(f"COALESCE({squares} - a.m, 0) AS {ident(n)}")
+            continue
+        if kind == "hits":
+            source = ("SELECT *, row_number() OVER (PARTITION BY user ORDER BY pos) AS "
+                      "hits_so_far FROM fr_slots WHERE hit = 1")
+            value = f"{a.how}({to_sql(a.contribution)})"
+        elif kind == "pairs":
+            source = "SELECT user, cat, count(*) AS _n FROM fr_slots GROUP BY user, cat"
+            value = "sum(_n * (_n - 1))"
+        else:
+            features = "".join(f", {sql} AS {f}" for f, sql in SLOT_FEATURES.items())
+            source = f"SELECT *{features} FROM fr_slots"
+            value = f"{a.how}({to_sql(a.contribution)})"
+        joins.append(f"LEFT JOIN (SELECT user, {value} AS v FROM ({source}) GROUP BY user) "
+                     f"{alias} ON {alias}.user = l.user")
+        columns.append(f"COALESCE({alias}.v, 0) AS {ident(n)}")
     kl = to_sql(CALIBRATION.contribution)
-    statements.append(
+    out += [
+        "CREATE OR REPLACE TEMP TABLE fr_uh AS SELECT user, count(*) AS n_hist, avg(pop) AS "
+        "hist_pop FROM fr_p_hist GROUP BY user",
         "CREATE OR REPLACE TEMP TABLE fr_kl AS SELECT d.user, sum(" + kl + ") AS kl FROM ("
-        "SELECT d.user, d.p AS p, COALESCE(l.w / a.m, 0.0) AS q FROM fr_hist_dist d "
+        "SELECT d.user, d.p AS p, COALESCE(l.w / a.m, 0.0) AS q FROM (SELECT h.user, w.c, "
+        "sum(w.w) / any_value(u.n_hist) AS p FROM fr_p_hist h JOIN fr_item_cats w ON w.item = "
+        "h.item JOIN fr_uh u ON u.user = h.user GROUP BY h.user, w.c) d "
         "JOIN fr_agg a ON a.user = d.user LEFT JOIN (SELECT r.user, w.c, sum(w.w) AS w "
-        "FROM fr_recs r JOIN fr_item_cats w ON w.item = r.item GROUP BY r.user, w.c) l "
-        f"ON l.user = d.user AND l.c = d.c) d WHERE {to_sql(CALIBRATION.where)} GROUP BY d.user")
-    base = ", ".join(f"COALESCE(a.{ident(name)}, 0) AS {ident(name)}" for name in aggregates)
-    inner = (f"SELECT l.user, COALESCE(t.n_test, 0) AS n_rel, COALESCE(a.m, 0) AS m, {base}, "
-             "COALESCE(h.n_hist, 0) AS has_history, COALESCE(h.n_hist, 0) AS n_hist, "
-             "h.hist_pop, kl.kl FROM fr_listed l LEFT JOIN fr_agg a ON a.user = l.user "
-             "LEFT JOIN fr_ntest t ON t.user = l.user LEFT JOIN fr_user_hist h ON h.user = "
-             "l.user LEFT JOIN fr_kl kl ON kl.user = l.user")
+        "FROM fr_slots r JOIN fr_item_cats w ON w.item = r.item GROUP BY r.user, w.c) l "
+        f"ON l.user = d.user AND l.c = d.c) d WHERE {to_sql(CALIBRATION.where)} GROUP BY d.user",
+        "CREATE OR REPLACE TEMP TABLE fr_ntest AS SELECT user, count(*) AS n_test FROM fr_test "
+        f"WHERE {rng} GROUP BY user",
+    ]
+    listed = ("SELECT user FROM fr_agg UNION SELECT user FROM fr_ntest")
+    inner = (f"SELECT l.user, COALESCE(t.n_test, 0) AS n_rel, COALESCE(a.m, 0) AS m, "
+             f"{', '.join(columns)}, COALESCE(h.n_hist, 0) AS has_history, "
+             f"COALESCE(h.n_hist, 0) AS n_hist, h.hist_pop, kl.kl FROM ({listed}) l "
+             "LEFT JOIN fr_agg a ON a.user = l.user LEFT JOIN fr_ntest t ON t.user = l.user "
+             "LEFT JOIN fr_uh h ON h.user = l.user LEFT JOIN fr_kl kl ON kl.user = l.user "
+             + " ".join(joins))
     values = [f"CAST(CASE WHEN {to_sql(m.defined)} THEN {to_sql(m.value)} END AS DOUBLE) AS "
-              f"{ident(m.name)}" for m in metrics]
+              f"{ident(m.name)}" for m in user_metrics(k, n_users)]
     values.append(f"CAST(CASE WHEN {to_sql(CALIBRATION.defined)} THEN COALESCE(kl, 0.0) END "
                   f"AS DOUBLE) AS {ident(CALIBRATION.name)}")
-    statements.append(
-        "CREATE OR REPLACE TEMP TABLE fr_um AS SELECT x.user, CAST(x.n_rel AS BIGINT) AS n_test, "
-        "CAST(x.n_hist AS BIGINT) AS n_hist, x.hist_pop, CAST(x.m AS BIGINT) AS m, "
-        f"{', '.join(values)}, c.* EXCLUDE (user) FROM ({inner}) x JOIN fr_ucodes c "
-        "ON c.user = x.user ORDER BY x.user")
-    statements += ["DROP TABLE fr_agg", "DROP TABLE fr_ntest", "DROP TABLE fr_kl"]
-    return statements
+    select = ("SELECT x.user, i.user_id, CAST(x.n_rel AS INTEGER) AS n_test, CAST(x.n_hist AS "
+              "INTEGER) AS n_hist, x.hist_pop, CAST(x.m AS INTEGER) AS m, "
+              f"{', '.join(values)}, c.* EXCLUDE (user) FROM ({inner}) x JOIN (SELECT * FROM "
+              f"fr_ucodes WHERE {rng}) c ON c.user = x.user JOIN (SELECT * FROM fr_users WHERE "
+              f"{rng}) i ON i.user = x.user ORDER BY x.user")
+    out.append(f"CREATE OR REPLACE TEMP TABLE fr_um AS {select}" if first
+               else f"INSERT INTO fr_um {select}")
+    out += [f"DROP TABLE {t}" for t in ("fr_slots", "fr_p_hist", "fr_agg", "fr_uh", "fr_kl",
+                                        "fr_ntest")]
+    return out
