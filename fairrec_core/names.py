@@ -83,6 +83,11 @@ MODEL_PARAMETERS = {
     "fairness_attr": "groups the penalty compares",
     "leakage_attr": "attribute to hide",
     "leakage_rounds": "hiding rounds",
+    "dp_epsilon": "privacy budget ε (0: no differential privacy)",
+    "dp_delta": "privacy δ",
+    "dp_clip": "per-user gradient bound",
+    "dp_sample": "users per private step",
+    "dp_positives": "interactions per user and private step",
 }
 
 #: A fair model's ``fairness`` value -> what the training aims at.

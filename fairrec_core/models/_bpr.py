@@ -7,7 +7,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from fairrec_core.errors import ModelError
 from fairrec_core.models._base import Progress, Recommender
+from fairrec_core.models._dpsgd import check_private, fit_private
 from fairrec_core.models._torch import (
     check_positive_float,
     check_positive_int,
@@ -50,7 +52,14 @@ class BPR(Recommender):
     the mean ``sigmoid(score)`` was tried first and widened the top-10 gap on the demo shop);
     the Yao & Huang kinds on the batch's cells, positives (label 1) and sampled negatives (label
     0), predicted ``sigmoid(score)``. ``leakage_attr`` removes that attribute's linear
-    directions from the user factors after training (``leakage_rounds`` rounds)."""
+    directions from the user factors after training (``leakage_rounds`` rounds).
+
+    Differential privacy (issue 17, :mod:`fairrec_core.models._dpsgd`): ``dp_epsilon > 0``
+    trains by DP-SGD with per-user clipping (Opacus; ``dp_delta``, ``dp_clip`` the per-user
+    gradient norm, ``dp_sample`` users per expected batch, ``dp_positives`` interactions drawn
+    per user and step) for exactly ``epochs`` epochs, without validation; the accountant's ε at
+    ``dp_delta`` is ``dp_epsilon_spent_`` (None without DP). Not with fairness penalties,
+    interaction weights or the leakage projection. ``dp_epsilon=0`` is the ordinary training."""
 
     name = "bpr"
     takes_weights: ClassVar[bool] = True
@@ -66,7 +75,7 @@ class BPR(Recommender):
         "item_factors_": (("items", "factors"), "float32", None),
         "item_bias_": (("items",), "float32", None),
     }
-    _scalars = ("epochs_",)
+    _scalars = ("epochs_", "dp_epsilon_spent_")
 
     def __init__(
         self,
@@ -83,6 +92,11 @@ class BPR(Recommender):
         fairness_attr: str = "gender",
         leakage_attr: str = "",
         leakage_rounds: int = 4,
+        dp_epsilon: float = 0.0,
+        dp_delta: float = 1e-5,
+        dp_clip: float = 1.0,
+        dp_sample: int = 256,
+        dp_positives: int = 16,
         random_state: int = 42,
     ):
         self.factors = factors
@@ -98,6 +112,11 @@ class BPR(Recommender):
         self.fairness_attr = fairness_attr
         self.leakage_attr = leakage_attr
         self.leakage_rounds = leakage_rounds
+        self.dp_epsilon = dp_epsilon
+        self.dp_delta = dp_delta
+        self.dp_clip = dp_clip
+        self.dp_sample = dp_sample
+        self.dp_positives = dp_positives
         self.random_state = random_state
 
     def _check_params(self) -> None:
@@ -106,10 +125,15 @@ class BPR(Recommender):
         check_positive_float("reg", self, allow_zero=True)
         check_fraction(self.name, self.validation)
         check_fairness(self)
+        check_private(self)
 
     def _fit(self, train, progress) -> None:
         import torch
 
+        self.dp_epsilon_spent_ = None
+        if float(self.dp_epsilon) > 0:
+            self._fit_private(train, progress)
+            return
         fit, val = holdout(train, check_fraction(self.name, self.validation), int(self.random_state))
         inter = fit.interactions
         users = inter["user"].to_numpy(np.int64)
@@ -178,6 +202,17 @@ class BPR(Recommender):
             self.epochs_ = stopper.best_epoch
             report_stop(progress, stopper, epoch, total, "epoch")
         self.user_factors_ = project_users(self, train, self.user_factors_)
+
+    def _fit_private(self, train, progress) -> None:
+        if loss_weights(train) is not None:
+            raise ModelError(f"{self.name}: interaction weights cannot be used with dp_epsilon")
+
+        def report(epoch, total, loss):
+            if progress is not None:
+                progress(Progress(epoch, total, loss, None, f"epoch {epoch}/{total} (DP-SGD)"))
+
+        with seeded(self.random_state):
+            self.dp_epsilon_spent_ = fit_private(self, train, progress, report)
 
     def _take(self, params) -> None:
         user_emb, item_emb, item_bias = (p.detach().numpy().copy() for p in params)

@@ -29,6 +29,7 @@ SCALAR_KINDS = {
     "iterations_": "count",
     "user_features_used_": "names",
     "item_features_used_": "names",
+    "dp_epsilon_spent_": "number",  # a finite number >= 0, or null (no DP; older files)
 }
 
 
@@ -164,6 +165,8 @@ def typed_state(file: Path, state: dict, names: tuple[str, ...]) -> dict:
     limits = current()
     out = {}
     for key in names:
+        if key not in state and SCALAR_KINDS[key] == "number":
+            state = {**state, key: None}  # saved before the number existed
         if key not in state:
             raise ModelError(f"{file}: state is missing {key!r}")
         value, kind = state[key], SCALAR_KINDS[key]
@@ -174,6 +177,11 @@ def typed_state(file: Path, state: dict, names: tuple[str, ...]) -> dict:
                 raise ModelError(
                     f"{file}: state {key}={value!r:.60}: expected an integer in {low}..{top:,}"
                 )
+        elif kind == "number":
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, int | float)
+                                      or not math.isfinite(value) or value < 0):
+                raise ModelError(f"{file}: state {key}={value!r:.60}: expected a number >= 0")
         elif kind == "str":
             if not isinstance(value, str):
                 raise ModelError(f"{file}: state {key}: expected a string")

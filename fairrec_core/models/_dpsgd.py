@@ -1,0 +1,141 @@
+"""DP-SGD training of BPR with per-user clipping (Opacus), for ``BPR(dp_epsilon=...)``.
+
+The unit of privacy is one user with all of their training interactions. Every step draws a
+Poisson sample of users (rate 1 / ceil(n_users / ``dp_sample``): about ``dp_sample`` users, as
+many steps per epoch as batches of that size); each sampled user contributes one loss —
+BPR's pairwise loss over ``dp_positives`` of their interactions (drawn with replacement), each
+against ``negatives`` uniform items — whose gradient with respect to the shared parameters (item
+factors and item biases) is clipped to norm ``dp_clip``; Gaussian noise is added to the sum
+(Opacus' ``PrivacyEngine.make_private_with_epsilon``, which calibrates the noise multiplier to
+``dp_epsilon`` at ``dp_delta`` for the fixed number of epochs; RDP accountant). The realised ε
+at δ is read back from the accountant after training (``dp_epsilon_spent_``).
+
+User factors are not shared between users: each user's row is updated from that user's own loss
+only (plain Adam, outside Opacus), as in joint differential privacy (Kearns et al. 2014; Jain,
+Thakkar & Thakurta 2018): what the model shows user *u* may depend on *u*'s own data, while the
+item side — what every other user's recommendations are computed from — is DP. Publishing the
+user factors themselves is not covered. There is no validation holdout and no early stopping
+under DP (both would look at the users' data outside the accountant): training runs
+``epochs`` epochs.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from fairrec_core.errors import ModelError
+from fairrec_core.models._torch import positive_lookup, sample_negatives
+
+
+def check_private(model) -> None:
+    """ModelError naming the DP parameter out of range, or a combination DP cannot honour."""
+    name = model.name
+    try:
+        eps, delta, clip = float(model.dp_epsilon), float(model.dp_delta), float(model.dp_clip)
+    except (TypeError, ValueError):
+        raise ModelError(f"{name}: dp_epsilon, dp_delta and dp_clip must be numbers") from None
+    if not (math.isfinite(eps) and eps >= 0):
+        raise ModelError(f"{name}: dp_epsilon must be a finite number >= 0 (0: no DP), got "
+                         f"{model.dp_epsilon!r}")
+    if eps == 0:
+        return
+    if not 0 < delta < 1:
+        raise ModelError(f"{name}: dp_delta must be in (0, 1), got {model.dp_delta!r}")
+    if not (math.isfinite(clip) and clip > 0):
+        raise ModelError(f"{name}: dp_clip must be positive, got {model.dp_clip!r}")
+    for key in ("dp_sample", "dp_positives"):
+        value = getattr(model, key)
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ModelError(f"{name}: {key} must be a positive integer, got {value!r}")
+    if model.fairness != "none" or model.leakage_attr:
+        raise ModelError(f"{name}: dp_epsilon cannot be combined with fairness penalties or "
+                         f"leakage_attr")
+
+
+def _scorer(n_items: int, factors: int):
+    import torch
+
+    class ItemScorer(torch.nn.Module):
+        """Per-user BPR loss from user vectors (an input) and item factors and biases."""
+
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(n_items, factors)
+            self.bias = torch.nn.Embedding(n_items, 1)
+            with torch.no_grad():
+                self.emb.weight.normal_(0.0, 0.01)
+                self.bias.weight.zero_()
+
+        def forward(self, user_vec, items, reg: float):
+            # items [B, P, 1 + N]: each drawn positive, then its negatives
+            e = self.emb(items)
+            scores = (user_vec[:, None, None, :] * e).sum(-1) + self.bias(items).squeeze(-1)
+            pairs = torch.nn.functional.logsigmoid(scores[..., :1] - scores[..., 1:])
+            return -pairs.mean((1, 2)) + reg * e.pow(2).sum(-1).mean((1, 2))
+
+    return ItemScorer()
+
+
+def fit_private(model, fit, progress, report) -> float:
+    """Train ``model`` (a BPR with ``dp_epsilon > 0``) on ``fit``; sets its factors and returns
+    the ε at ``dp_delta`` the accountant reports. ``report(epoch, total, loss)`` each epoch."""
+    import torch
+    from opacus import PrivacyEngine
+
+    n_users, n_items, f = model.n_users_, model.n_items_, int(model.factors)
+    inter = fit.interactions.sort_values("user", kind="stable")
+    users = inter["user"].to_numpy(np.int64)
+    items = inter["item"].to_numpy(np.int64)
+    counts = np.bincount(users, minlength=n_users)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    is_positive = positive_lookup(users, items, n_users, n_items)
+    rng = np.random.default_rng(model.random_state)
+    n_pos, n_neg, reg = int(model.dp_positives), int(model.negatives), float(model.reg)
+    scorer = _scorer(n_items, f)
+    user_emb = torch.nn.Parameter(torch.randn(n_users, f) * 0.01)
+    user_opt = torch.optim.Adam([user_emb], lr=float(model.lr))
+    item_opt = torch.optim.Adam(scorer.parameters(), lr=float(model.lr))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(n_users)),
+                                         batch_size=min(int(model.dp_sample), n_users))
+    engine = PrivacyEngine(accountant="rdp")
+    scorer, item_opt, loader = engine.make_private_with_epsilon(
+        module=scorer, optimizer=item_opt, data_loader=loader,
+        target_epsilon=float(model.dp_epsilon), target_delta=float(model.dp_delta),
+        epochs=int(model.epochs), max_grad_norm=float(model.dp_clip))
+    total = int(model.epochs)
+    for epoch in range(1, total + 1):
+        epoch_loss, seen = 0.0, 0
+        for (batch,) in loader:
+            u = batch.numpy().astype(np.int64)
+            has = counts[u] > 0
+            if not has.any():
+                continue  # no sampled user with interactions: nothing to learn from
+            u = u[has]
+            draw = starts[u][:, None] + (rng.random((len(u), n_pos)) * counts[u][:, None]
+                                         ).astype(np.int64)
+            pos = items[draw]
+            neg = sample_negatives(rng, np.repeat(u, n_pos), n_items, is_positive, n_neg)
+            idx = torch.from_numpy(np.concatenate([pos[..., None],
+                                                   neg.reshape(len(u), n_pos, n_neg)], -1))
+            vec = user_emb.index_select(0, torch.from_numpy(u))
+            losses = scorer(vec, idx, reg)
+            loss = losses.mean()
+            item_opt.zero_grad()
+            user_opt.zero_grad()
+            with warnings.catch_warnings():  # the item indices need no gradient
+                warnings.filterwarnings("ignore", message="Full backward hook")
+                loss.backward()
+            item_opt.step()
+            user_opt.step()
+            epoch_loss += float(losses.detach().sum())
+            seen += len(u)
+        report(epoch, total, epoch_loss / max(seen, 1))
+    module = scorer._module if hasattr(scorer, "_module") else scorer
+    model.user_factors_ = user_emb.detach().numpy().copy()
+    model.item_factors_ = module.emb.weight.detach().numpy().copy()
+    model.item_bias_ = module.bias.weight.detach().numpy()[:, 0].copy()
+    model.epochs_ = total
+    return float(engine.get_epsilon(float(model.dp_delta)))
