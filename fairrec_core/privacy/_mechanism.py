@@ -98,8 +98,10 @@ class Accounting:
         return q.scale * (np.sqrt(2.0) if self.mechanism == "laplace" else 1.0)
 
 
+@lru_cache(maxsize=64)
 def total_rho(epsilon: float, delta: float) -> float:
-    """The largest zCDP ρ whose (ε, δ) conversion (OpenDP) is within ``epsilon`` at ``delta``."""
+    """The largest zCDP ρ whose (ε, δ) conversion (OpenDP) is within ``epsilon`` at ``delta``
+    (a binary search; remembered per (ε, δ))."""
     dp = _dp()
     domain, metric = _space(dp, "gaussian")
 
@@ -137,7 +139,7 @@ def calibrate(parts, *, epsilon: float, delta: float = 0.0) -> Accounting:
     if not parts or abs(shares.sum() - 1.0) > 1e-9:
         raise PrivacyError("private release: the budget shares must sum to 1")
     mechanism: Mechanism = "laplace" if delta == 0 else "gaussian"
-    rho_total = total_rho(epsilon, delta) if mechanism == "gaussian" else None
+    rho_total = total_rho(float(epsilon), float(delta)) if mechanism == "gaussian" else None
     queries = []
     space = _space(_dp(), mechanism)
     for grouping, statistic, share, sensitivity in parts:

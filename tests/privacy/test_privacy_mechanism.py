@@ -116,3 +116,26 @@ def test_budget_must_be_positive():
         calibrate(budget_parts(["gender"], ["ndcg"]), epsilon=0.0)
     with pytest.raises(PrivacyError, match="delta must be"):
         calibrate(budget_parts(["gender"], ["ndcg"]), epsilon=1.0, delta=1.0)
+
+
+def test_gaussian_release_noise_and_budget(shop_ctx, shop_lists):
+    """With δ > 0 the release's noise is normal with the zCDP-calibrated scale, and its ε at δ
+    is the asked one."""
+    users = shop_ctx.user_metrics(shop_lists)
+    users = users[users["n_test"] > 0]
+    region = next(g for g in shop_ctx.groupings if g.attribute == "region")
+    exact = np.bincount(region.codes[users["user"].to_numpy()], minlength=region.n_groups)
+    z = []
+    for seed in range(150):
+        rel = private_release(shop_ctx, shop_lists, epsilon=2.0, delta=1e-6, metrics=["ndcg"],
+                              attributes=["region"], seed=seed, threshold=-np.inf,
+                              n_simulations=100)
+        assert rel.accounting.mechanism == "gaussian"
+        scale = rel.accounting.query("region", "count").scale
+        z.append((rel.group_table("region", "ndcg@10")["n_noisy"].to_numpy() - exact) / scale)
+    z = np.concatenate(z)
+    assert abs(z.var() - 1.0) < 4 * math.sqrt(2 / len(z))
+    kurtosis = np.mean(z ** 4) / z.var() ** 2
+    assert abs(kurtosis - 3.0) < 0.6  # normal, not Laplace (6)
+    assert rel.epsilon == pytest.approx(2.0, rel=1e-3) and rel.delta == 1e-6
+    assert rel.to_dict()["privacy"]["rho"] == pytest.approx(total_rho(2.0, 1e-6))
