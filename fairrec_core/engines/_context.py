@@ -148,7 +148,7 @@ class DuckDBContext:
         ranges = user_ranges(self.n_users, n_rows, self.connection.memory_limit)
         for j, (lo, hi) in enumerate(ranges):
             for statement in user_table_sql(self.k, self.n_users, self.facts.n_categories, lo,
-                                            hi, first=j == 0):
+                                            hi, first=j == 0, n_mixes=self.facts.n_mixes):
                 self.con.execute(statement)
         self.n_listed = self.con.sql("SELECT count(*) FROM fr_um").fetchall()[0][0]
         self.warnings = list_warnings(self.lists, self.n_listed, self.k)

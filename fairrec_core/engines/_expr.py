@@ -114,6 +114,13 @@ def lookup(table, index: Expr) -> Expr:
     return Expr("lookup", tuple(float(v) for v in table), lift(index))
 
 
+def substitute(e: Expr, columns: dict) -> Expr:
+    """``e`` with the columns named in ``columns`` replaced by the given expressions."""
+    if e.op == "col":
+        return columns.get(e.args[0], e)
+    return Expr(e.op, *(substitute(a, columns) if isinstance(a, Expr) else a for a in e.args))
+
+
 def _number(v: float) -> str:
     if np.isnan(v) or np.isinf(v):
         return f"'{v!r}'::DOUBLE"

@@ -2,8 +2,9 @@
 item table (catalogue-sized, so it fits in memory at any number of users) and the history's
 counts, then handed to DuckDB as tables:
 
-- ``fr_item_features(item, pop, head, cat)``: training interactions, head flag
-  (:func:`~fairrec_core.metrics.popularity_bands`), ILD category code (``category``);
+- ``fr_item_features(item, pop, head, cat[, w0, w1, ...])``: training interactions, head flag
+  (:func:`~fairrec_core.metrics.popularity_bands`), ILD category code (``category``) and, with
+  at most :data:`PIVOT` calibration categories, the item's weight in each;
 - ``fr_item_cats(item, c, w)``: each item's weight per calibration category
   (:func:`~fairrec_core.metrics.category_matrix` of ``categories``, else ``category``);
 - ``fr_item_values(item, v0, v1, ...)``: the value code of every item attribute
@@ -21,6 +22,9 @@ from fairrec_core.audit._items import ItemAttribute, item_attributes
 from fairrec_core.data import Dataset
 from fairrec_core.metrics import category_matrix, popularity_bands
 
+#: Up to this many categories, per-user sums of category weights are columns of one aggregate.
+PIVOT = 32
+
 
 @dataclass(frozen=True, eq=False)
 class ItemFacts:
@@ -29,6 +33,7 @@ class ItemFacts:
     attributes: tuple[ItemAttribute, ...]
     relevant: np.ndarray  # float64 [n_items] test interactions
     n_categories: int  # ILD categories (codes 0 .. n - 1)
+    n_mixes: int  # calibration categories; up to PIVOT, also columns w0 .. of fr_item_features
 
     @property
     def head(self) -> np.ndarray:
@@ -63,9 +68,12 @@ def item_facts(con, universe) -> ItemFacts:
                     pd.DataFrame({"user": [], "item": []}))
     attributes = tuple(item_attributes(shell, bands))
     index = np.arange(n_items, dtype=np.int32)
+    n_mixes = weights.shape[1]
+    dense = ({f"w{c}": np.asarray(weights[:, c].todense()).ravel() for c in range(n_mixes)}
+             if n_mixes <= PIVOT else {})
     con.register("fr_features_frame", pd.DataFrame({
         "item": index, "pop": counts, "head": (bands == 0).astype(np.int32),
-        "cat": category.astype(np.int32)}))
+        "cat": category.astype(np.int32), **dense}))
     coo = weights.tocoo()
     con.register("fr_cats_frame", pd.DataFrame({
         "item": coo.row.astype(np.int32), "c": coo.col.astype(np.int32),
@@ -76,4 +84,5 @@ def item_facts(con, universe) -> ItemFacts:
                          ("fr_item_values", "fr_values_frame")):
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {frame}")
         con.unregister(frame)
-    return ItemFacts(counts, bands, attributes, relevant, int(category.max(initial=-1)) + 1)
+    return ItemFacts(counts, bands, attributes, relevant, int(category.max(initial=-1)) + 1,
+                     n_mixes)

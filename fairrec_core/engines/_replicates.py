@@ -52,7 +52,7 @@ def poisson_replicates(con, cells: np.ndarray, indicator, s: np.ndarray, *, n_re
     m = len(USER_METRICS)
     totals = np.zeros((len(cells), n_resamples, 3 * m))
     columns = ", ".join(["user", "cell"] + [ident(c) for c in USER_METRICS])
-    reader = con.sql(f"SELECT {columns} FROM fr_um").fetch_record_batch(BATCH)
+    reader = con.sql(f"SELECT {columns} FROM fr_um").to_arrow_reader(BATCH)
     with threadpool_limits(limits=1, user_api="blas"), \
             ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         pending = []

@@ -18,8 +18,11 @@ all giving the formula's own sum:
 - any other use of a slot feature: its window function (:data:`SLOT_FEATURES`).
 
 Each metric is ``CASE WHEN defined THEN value END`` over the aggregates (NULL, read back as NaN,
-where undefined). Calibration sums its cell contribution over the (user, category) cells of the
-history's distribution (p) joined with the list's (q).
+where undefined). Calibration sums its cell contribution over the (user, category) cells: with
+up to ``PIVOT`` categories, over per-user sums of the item weights of each category (history:
+p = sum / n_hist; list: q = sum / m), columns of the per-user aggregates, the cells written out
+by substituting p and q in the one formula; beyond, over a join of the (user, category) rows of
+the history's distribution and the list's.
 
 The result, ``fr_um``, has one row per listed user (a list or test items), in user order:
 ``user, user_id, n_test, n_hist, hist_pop, m``, one column per metric of ``USER_METRICS`` and the
@@ -28,8 +31,9 @@ group codes of ``fr_ucodes`` (``g0 .., cell``).
 
 from __future__ import annotations
 
-from fairrec_core.engines._expr import to_sql
+from fairrec_core.engines._expr import col, lit, substitute, to_sql, where
 from fairrec_core.engines._formulas import CALIBRATION, HIT, SAME_CATEGORY, user_metrics
+from fairrec_core.engines._items import PIVOT
 from fairrec_core.engines._partitions import within
 from fairrec_core.engines._sources import ident
 
@@ -78,28 +82,46 @@ def _kind(agg) -> str:
     return "window"
 
 
+def _calibration(n_mixes: int) -> str:
+    """Calibration's value over per-user category sums ``_p{c}`` (history) and ``_q{c}``
+    (list): the cell formula summed over the categories, p = _p / n_hist, q = _q / m."""
+    total = lit(0.0)
+    for c in range(n_mixes):
+        cell = {"p": col(f"_p{c}") / col("n_hist"), "q": col(f"_q{c}") / col("m")}
+        total = total + where(substitute(CALIBRATION.where, cell),
+                              substitute(CALIBRATION.contribution, cell), 0.0)
+    return to_sql(total)
+
+
 def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
-                   first: bool) -> list[str]:
+                   first: bool, n_mixes: int = PIVOT + 1) -> list[str]:
     """The statements adding the users with indices ``lo .. hi - 1`` to ``fr_um`` (created
-    by the ``first`` range; see the module docstring)."""
+    by the ``first`` range; see the module docstring). ``n_mixes``: calibration categories
+    (up to ``PIVOT``, their weights are columns ``w0 ..`` of the item features)."""
     aggregates = _aggregates(user_metrics(k, n_users))
     kinds = {name: _kind(a) for name, a in aggregates.items()}
     rng = within("user", lo, hi)
+    wide = n_mixes <= PIVOT
+    w = "".join(f", f.w{c}" for c in range(n_mixes)) if wide else ""
     out = [
         "CREATE OR REPLACE TEMP TABLE fr_slots AS SELECT r.user, r.pos, r.item, "
-        "CAST(t.user IS NOT NULL AS INTEGER) AS hit, f.pop, f.head, f.cat FROM (SELECT * FROM "
-        f"fr_recs WHERE {rng}) r LEFT JOIN (SELECT * FROM fr_test WHERE {rng}) t ON "
+        "CAST(t.user IS NOT NULL AS INTEGER) AS hit, f.pop, f.head, f.cat FROM (SELECT * "
+        f"FROM fr_recs WHERE {rng}) r LEFT JOIN (SELECT * FROM fr_test WHERE {rng}) t ON "
         "r.user = t.user AND r.item = t.item JOIN fr_item_features f ON f.item = r.item",
-        "CREATE OR REPLACE TEMP TABLE fr_p_hist AS SELECT h.user, h.item, f.pop FROM (SELECT * "
-        f"FROM fr_hist WHERE {rng}) h JOIN fr_item_features f ON f.item = h.item",
     ]
+    history = (f"SELECT h.user, h.item, f.pop{w} FROM (SELECT * FROM fr_hist WHERE {rng}) h "
+               "JOIN fr_item_features f ON f.item = h.item")
+    slots = (f"SELECT s.*{w} FROM fr_slots s JOIN fr_item_features f ON f.item = s.item"
+             if wide else "fr_slots")
     plain = [f"{a.how}({to_sql(a.contribution)}) AS {ident(n)}"
              for n, a in aggregates.items() if kinds[n] == "plain"]
+    if wide:
+        plain += [f"sum(w{c}) AS _q{c}" for c in range(n_mixes)]
     pivot = any(kinds[n] == "pairs" for n in aggregates) and n_categories <= PIVOT_CATEGORIES
     if pivot:
         plain += [f"count(*) FILTER (WHERE cat = {j}) AS _c{j}" for j in range(n_categories)]
     out.append(f"CREATE OR REPLACE TEMP TABLE fr_agg AS SELECT user, count(*) AS m"
-               f"{''.join(', ' + p for p in plain)} FROM fr_slots GROUP BY user")
+               f"{''.join(', ' + p for p in plain)} FROM ({slots}) GROUP BY user")
     joins, columns = [], []
     for n, a in aggregates.items():
         kind, alias = kinds[n], f"x_{n}"
@@ -124,27 +146,37 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
         joins.append(f"LEFT JOIN (SELECT user, {value} AS v FROM ({source}) GROUP BY user) "
                      f"{alias} ON {alias}.user = l.user")
         columns.append(f"COALESCE({alias}.v, 0) AS {ident(n)}")
-    kl = to_sql(CALIBRATION.contribution)
+    sums = "".join(f", sum(w{c}) AS _p{c}" for c in range(n_mixes)) if wide else ""
     out += [
         "CREATE OR REPLACE TEMP TABLE fr_uh AS SELECT user, count(*) AS n_hist, avg(pop) AS "
-        "hist_pop FROM fr_p_hist GROUP BY user",
-        "CREATE OR REPLACE TEMP TABLE fr_kl AS SELECT d.user, sum(" + kl + ") AS kl FROM ("
-        "SELECT d.user, d.p AS p, COALESCE(l.w / a.m, 0.0) AS q FROM (SELECT h.user, w.c, "
-        "sum(w.w) / any_value(u.n_hist) AS p FROM fr_p_hist h JOIN fr_item_cats w ON w.item = "
-        "h.item JOIN fr_uh u ON u.user = h.user GROUP BY h.user, w.c) d "
-        "JOIN fr_agg a ON a.user = d.user LEFT JOIN (SELECT r.user, w.c, sum(w.w) AS w "
-        "FROM fr_slots r JOIN fr_item_cats w ON w.item = r.item GROUP BY r.user, w.c) l "
-        f"ON l.user = d.user AND l.c = d.c) d WHERE {to_sql(CALIBRATION.where)} GROUP BY d.user",
+        f"hist_pop{sums} FROM ({history}) GROUP BY user",
         "CREATE OR REPLACE TEMP TABLE fr_ntest AS SELECT user, count(*) AS n_test FROM fr_test "
         f"WHERE {rng} GROUP BY user",
     ]
+    if wide:
+        mixes = "".join(f", h._p{c}, a._q{c}" for c in range(n_mixes))
+        kl = f"{_calibration(n_mixes)} AS kl"
+    else:
+        cell = to_sql(CALIBRATION.contribution)
+        out.append(
+            "CREATE OR REPLACE TEMP TABLE fr_kl AS SELECT d.user, sum(" + cell + ") AS kl FROM "
+            "(SELECT d.user, d.p AS p, COALESCE(l.w / a.m, 0.0) AS q FROM (SELECT h.user, w.c, "
+            f"sum(w.w) / any_value(u.n_hist) AS p FROM ({history}) h JOIN fr_item_cats w ON "
+            "w.item = h.item JOIN fr_uh u ON u.user = h.user GROUP BY h.user, w.c) d "
+            "JOIN fr_agg a ON a.user = d.user LEFT JOIN (SELECT r.user, w.c, sum(w.w) AS w "
+            "FROM fr_slots r JOIN fr_item_cats w ON w.item = r.item GROUP BY r.user, w.c) l "
+            f"ON l.user = d.user AND l.c = d.c) d WHERE {to_sql(CALIBRATION.where)} "
+            "GROUP BY d.user")
+        mixes, kl = "", "kl.kl"
     listed = ("SELECT user FROM fr_agg UNION SELECT user FROM fr_ntest")
     inner = (f"SELECT l.user, COALESCE(t.n_test, 0) AS n_rel, COALESCE(a.m, 0) AS m, "
              f"{', '.join(columns)}, COALESCE(h.n_hist, 0) AS has_history, "
-             f"COALESCE(h.n_hist, 0) AS n_hist, h.hist_pop, kl.kl FROM ({listed}) l "
+             f"COALESCE(h.n_hist, 0) AS n_hist, h.hist_pop{mixes} FROM ({listed}) l "
              "LEFT JOIN fr_agg a ON a.user = l.user LEFT JOIN fr_ntest t ON t.user = l.user "
-             "LEFT JOIN fr_uh h ON h.user = l.user LEFT JOIN fr_kl kl ON kl.user = l.user "
-             + " ".join(joins))
+             "LEFT JOIN fr_uh h ON h.user = l.user "
+             + ("" if wide else "LEFT JOIN fr_kl kl ON kl.user = l.user ") + " ".join(joins))
+    inner = f"SELECT *, {kl} FROM ({inner})" if wide else inner.replace(
+        "h.hist_pop FROM", "h.hist_pop, kl.kl FROM")
     values = [f"CAST(CASE WHEN {to_sql(m.defined)} THEN {to_sql(m.value)} END AS DOUBLE) AS "
               f"{ident(m.name)}" for m in user_metrics(k, n_users)]
     values.append(f"CAST(CASE WHEN {to_sql(CALIBRATION.defined)} THEN COALESCE(kl, 0.0) END "
@@ -156,6 +188,6 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
               f"{rng}) i ON i.user = x.user ORDER BY x.user")
     out.append(f"CREATE OR REPLACE TEMP TABLE fr_um AS {select}" if first
                else f"INSERT INTO fr_um {select}")
-    out += [f"DROP TABLE {t}" for t in ("fr_slots", "fr_p_hist", "fr_agg", "fr_uh", "fr_kl",
-                                        "fr_ntest")]
+    out += [f"DROP TABLE {t}" for t in ("fr_slots", "fr_agg", "fr_uh", "fr_ntest")
+            + (() if wide else ("fr_kl",))]
     return out

@@ -1,0 +1,203 @@
+"""Scale of the DuckDB engine (issue 16): full audits of large synthetic logs from Parquet.
+
+A generator writes, in chunks of users (bounded memory), ``users.parquet`` (user_id, gender,
+age_group, region), ``items.parquet`` (item_id, category, brand_tier, price), the history
+``interactions/`` (1 + Poisson(4) items per user), ``test/`` (1 + Poisson(1) items; the first
+one is listed with a probability that depends on gender and age, a planted gap) and ``recs/``
+(top-10 per user), popularity-skewed. ``--rows`` counts recommendation rows (10 per user).
+
+Each part runs ``python -m fairrec_core audit --engine duckdb`` in a child process and reports
+its wall time, CPU time (user + system, all threads) and peak RSS (``os.wait4``): (a) point estimates (3 attributes and their
+intersections, parity, exposure, popularity; no resampling), (b) the same with 200 Poisson
+bootstrap replicates, (c) with 200 replicates and 200 permutations (on the stratified sample
+above 100,000 users). Then the growth of time and memory in the number of rows is fitted
+(log-log slope) over the sizes run.
+
+Targets: 100M rows in <= 90 s with peak RSS <= 4 GB; 200 replicates in <= 5 min.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--rows 1000000 10000000] [--memory-limit 3GB]
+     [--threads 2] [--keep DIR] [--skip c]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GENDERS, GENDER_P = ("F", "M", "U"), (0.48, 0.48, 0.04)
+AGES = ("<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+AGE_P = (0.05, 0.2, 0.25, 0.2, 0.15, 0.1, 0.05)
+REGIONS, REGION_P = ("North", "South", "East", "West", "Central", "Islands"), (
+    0.22, 0.22, 0.18, 0.18, 0.12, 0.08)
+CATEGORIES = ("Electronics", "Fashion", "Beauty", "Home", "Sports", "Toys", "Books", "Grocery",
+              "Garden", "Automotive", "Health", "Jewelry")
+TIERS = ("small", "mid", "large")
+#: Probability that the user's first test item is one of its recommendations, by gender.
+HIT = {"F": 0.30, "M": 0.36, "U": 0.33}
+CHUNK_USERS = 500_000
+
+
+def generate(folder: Path, rows: int, *, k: int = 10, seed: int = 0) -> dict:
+    """Write the five tables under ``folder``; returns their sizes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n_users = max(rows // k, 100)
+    n_items = int(min(max(1_000, n_users // 20), 200_000))
+    rng = np.random.default_rng(seed)
+    for sub in ("interactions", "test", "recs"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    cat = rng.integers(0, len(CATEGORIES), n_items)
+    pq.write_table(pa.table({
+        "item_id": np.arange(n_items, dtype=np.int32),
+        "category": np.asarray(CATEGORIES, dtype=object)[cat],
+        "brand_tier": np.asarray(TIERS, dtype=object)[rng.choice(3, n_items, p=(0.5, 0.3, 0.2))],
+        "price": np.round(rng.lognormal(3.5, 0.8, n_items), 2)}), folder / "items.parquet")
+    counts = {"users": n_users, "items": n_items, "interactions": 0, "test": 0, "recs": 0}
+    writer = None
+    for part, start in enumerate(range(0, n_users, CHUNK_USERS)):
+        n = min(CHUNK_USERS, n_users - start)
+        users = np.arange(start, start + n, dtype=np.int64)
+        gender = rng.choice(3, n, p=GENDER_P)
+        age = rng.choice(len(AGES), n, p=AGE_P)
+        region = rng.choice(len(REGIONS), n, p=REGION_P)
+        table = pa.table({"user_id": users,
+                          "gender": np.asarray(GENDERS, dtype=object)[gender],
+                          "age_group": np.asarray(AGES, dtype=object)[age],
+                          "region": np.asarray(REGIONS, dtype=object)[region]})
+        if writer is None:
+            writer = pq.ParquetWriter(folder / "users.parquet", table.schema)
+        writer.write_table(table)
+        # recommendations: k distinct items per user, (start + j * stride) mod n_items
+        r0 = np.floor(n_items * rng.random(n) ** 2.5).astype(np.int64)
+        stride = rng.integers(1, 4, n)
+        ranks = np.arange(k)
+        rec_items = (r0[:, None] + ranks[None, :] * stride[:, None]) % n_items
+        pq.write_table(pa.table({"user_id": np.repeat(users, k),
+                                 "item_id": rec_items.ravel().astype(np.int32),
+                                 "rank": np.tile(ranks + 1, n).astype(np.int32)}),
+                       folder / "recs" / f"part-{part:05d}.parquet")
+        # test: the first item is listed with a probability by gender (younger: +0.04)
+        p_hit = np.asarray([HIT[g] for g in GENDERS])[gender] + 0.04 * (age <= 2)
+        listed = rng.random(n) < p_hit
+        t0 = np.where(listed, rec_items[np.arange(n), rng.integers(0, k, n)],
+                      np.floor(n_items * rng.random(n) ** 3).astype(np.int64))
+        t_n = 1 + rng.poisson(1.0, n)
+        t_user = np.repeat(users, t_n)
+        offset = np.arange(t_n.sum()) - np.repeat(np.cumsum(t_n) - t_n, t_n)
+        t_items = (np.repeat(t0, t_n) + offset * 13) % n_items
+        pq.write_table(pa.table({"user_id": t_user, "item_id": t_items.astype(np.int32)}),
+                       folder / "test" / f"part-{part:05d}.parquet")
+        # history: 1 + Poisson(4) items per user, popularity-skewed
+        h_n = 1 + rng.poisson(4.0, n)
+        h0 = np.floor(n_items * rng.random(n) ** 3).astype(np.int64)
+        offset = np.arange(h_n.sum()) - np.repeat(np.cumsum(h_n) - h_n, h_n)
+        h_items = (np.repeat(h0, h_n) + offset * 7) % n_items
+        pq.write_table(pa.table({"user_id": np.repeat(users, h_n),
+                                 "item_id": h_items.astype(np.int32)}),
+                       folder / "interactions" / f"part-{part:05d}.parquet")
+        counts["recs"] += n * k
+        counts["test"] += int(t_n.sum())
+        counts["interactions"] += int(h_n.sum())
+    writer.close()
+    return counts
+
+
+def run_audit(folder: Path, out: Path, *, bootstrap: int, permutations: int,
+              memory_limit: str, threads: int) -> dict:
+    """One CLI audit in a child process: wall seconds, peak RSS (bytes), exit status."""
+    cmd = [sys.executable, "-m", "fairrec_core", "audit", "--engine", "duckdb",
+           "--users", str(folder / "users.parquet"), "--items", str(folder / "items.parquet"),
+           "--interactions", str(folder / "interactions"), "--test", str(folder / "test"),
+           "--recommendations", str(folder / "recs" / "*.parquet"),
+           "--groups", "gender,age_group,region", "--bootstrap", str(bootstrap),
+           "--permutations", str(permutations), "--memory-limit", memory_limit,
+           "--threads", str(threads), "--out", str(out), "--force", "--quiet"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    err = proc.stderr.read().decode()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss": usage.ru_maxrss * 1024, "status": proc.returncode, "stderr": err.strip()[-400:]}
+
+
+def fit(xs, ys) -> tuple[float, float]:
+    """Least-squares ``log y = a + b log x``: ``(b, a)``."""
+    lx, ly = np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float))
+    if len(lx) < 2:
+        return float("nan"), float("nan")
+    b, a = np.polyfit(lx, ly, 1)
+    return float(b), float(a)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--bootstrap", type=int, default=200)
+    parser.add_argument("--permutations", type=int, default=200)
+    parser.add_argument("--keep", metavar="DIR", help="write the data here and keep it")
+    parser.add_argument("--skip", default="", help="parts to skip: a, b and/or c (e.g. 'c')")
+    args = parser.parse_args(argv)
+    parts = [p for p in ("a", "b", "c") if p not in args.skip]
+    settings = {"a": (0, 0), "b": (args.bootstrap, 0), "c": (args.bootstrap, args.permutations)}
+    results = []
+    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (other work on the "
+          "machine lengthens wall times; CPU times are steadier)")
+    for rows in args.rows:
+        base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="fairrec-scale-"))
+        folder = base / f"rows-{rows}"
+        t0 = time.perf_counter()
+        if not (folder / "users.parquet").exists():
+            sizes = generate(folder, rows)
+            (folder / "sizes.json").write_text(json.dumps(sizes))
+        sizes = json.loads((folder / "sizes.json").read_text())
+        gen = time.perf_counter() - t0
+        disk = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+        print(f"{rows:,} rows: {sizes['users']:,} users, {sizes['items']:,} items, "
+              f"{sizes['interactions']:,} history and {sizes['test']:,} test rows; "
+              f"{disk / 1e9:.2f} GB of Parquet (generated in {gen:.1f} s)", flush=True)
+        for part in parts:
+            b, p = settings[part]
+            out = base / f"out-{rows}-{part}"
+            r = run_audit(folder, out, bootstrap=b, permutations=p,
+                          memory_limit=args.memory_limit, threads=args.threads)
+            results.append({"rows": rows, "part": part, **r})
+            label = {"a": "point estimates", "b": f"+ {b} Poisson replicates",
+                     "c": f"+ {b} replicates, {p} permutations"}[part]
+            ok = "" if r["status"] == 0 else f"  FAILED ({r['status']}): {r['stderr']}"
+            print(f"  ({part}) {label:<38} {r['seconds']:8.1f} s wall  {r['cpu']:8.1f} s CPU   "
+                  f"peak RSS {r['rss'] / 2**30:5.2f} GiB{ok}", flush=True)
+            shutil.rmtree(out, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    for part in parts:
+        done = [r for r in results if r["part"] == part and r["status"] == 0]
+        if len(done) >= 2:
+            bt, at = fit([r["rows"] for r in done], [r["seconds"] for r in done])
+            bm, am = fit([r["rows"] for r in done], [r["rss"] for r in done])
+            t100 = math.exp(at) * 1e8 ** bt
+            m100 = math.exp(am) * 1e8 ** bm / 2**30
+            print(f"growth ({part}): time ~ rows^{bt:.2f}, peak RSS ~ rows^{bm:.2f}; "
+                  f"extrapolated to 100M rows: {t100:.0f} s, {m100:.2f} GiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
