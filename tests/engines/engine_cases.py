@@ -57,8 +57,10 @@ TABLES = ("groups", "gaps", "vs_rest", "pairwise", "reference", "adjusted", "par
 def frame_differences(a: pd.DataFrame, b: pd.DataFrame, *, skip=(), atol=1e-9, rtol=0.0):
     """Columns of two frames that differ (beyond ``atol + rtol * |a|`` for numbers; NaN where
     the other has NaN), as ``[(column, worst difference or 'values')]``."""
-    assert list(a.columns) == list(b.columns)
-    assert len(a) == len(b)
+    if list(a.columns) != list(b.columns):
+        return [("columns", (list(a.columns), list(b.columns)))]
+    if len(a) != len(b):
+        return [("rows", (len(a), len(b)))]
     out = []
     for column in a.columns:
         if column in skip:
@@ -89,7 +91,8 @@ def differences(a, b, *, tables=TABLES, rtol=0.0) -> dict:
         x, y = getattr(a, name), getattr(b, name)
         loose = SE_COLUMNS & set(x.columns) - set(skip) if name != "overall_ci" else set()
         found = frame_differences(x, y, skip=(*skip, *loose), rtol=rtol)
-        found += frame_differences(x[sorted(loose)], y[sorted(loose)], atol=1e-8, rtol=rtol)
+        if not found:
+            found = frame_differences(x[sorted(loose)], y[sorted(loose)], atol=1e-8, rtol=rtol)
         if found:
             out[name] = found
     ov_a, ov_b = a.overall, b.overall

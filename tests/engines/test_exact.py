@@ -102,8 +102,8 @@ def test_options_reach_the_engine(ml100k_files):
     result, _ = duckdb_audit(f["data"], f["recs"]["csv"], f["test"]["csv"], **options)
     assert differences(memory, result) == {}
     other, _ = duckdb_audit(f["data"], f["recs"]["csv"], f["test"]["csv"],
-                            **{**options, "k": 4})
-    assert set(differences(memory, other)) >= {"users", "groups", "overall", "k"}
+                            **{**options, "min_group_size": 60})  # the comparison sees it
+    assert set(differences(memory, other)) >= {"gaps", "pairwise", "min_group_size"}
     assert result.attributes == ["gender", "occupation"]
     assert set(result.reference.query("attribute == 'gender'")["reference"]) == {"F"}
     assert result.k == 5
