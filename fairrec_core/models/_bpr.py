@@ -212,7 +212,7 @@ class BPR(Recommender):
                 progress(Progress(epoch, total, loss, None, f"epoch {epoch}/{total} (DP-SGD)"))
 
         with seeded(self.random_state):
-            self.dp_epsilon_spent_ = fit_private(self, train, progress, report)
+            self.dp_epsilon_spent_ = fit_private(self, train, report)
 
     def _take(self, params) -> None:
         user_emb, item_emb, item_bias = (p.detach().numpy().copy() for p in params)

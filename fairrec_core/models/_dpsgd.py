@@ -79,7 +79,7 @@ def _scorer(n_items: int, factors: int):
     return ItemScorer()
 
 
-def fit_private(model, fit, progress, report) -> float:
+def fit_private(model, fit, report) -> float:
     """Train ``model`` (a BPR with ``dp_epsilon > 0``) on ``fit``; sets its factors and returns
     the ε at ``dp_delta`` the accountant reports. ``report(epoch, total, loss)`` each epoch."""
     import torch

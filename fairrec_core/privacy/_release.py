@@ -5,7 +5,7 @@ once: users with held-out items, their accuracy metrics clipped to the documente
 (:mod:`._bounds`). Per attribute and group the release adds calibrated noise (:mod:`._mechanism`)
 to the count of users, the sum of each metric and the sum of its squares, under the split of
 :mod:`._split`. Group keys are public (:mod:`._keys`). Everything else — means, suppression of
-groups whose noisy count is below ``threshold``, intervals, gaps and p-values (:mod:`._intervals`),
+groups whose noisy count is below a threshold, intervals, gaps and p-values (:mod:`._intervals`),
 the overall means (the sums over the first attribute's groups) — is computed from the noisy
 values only, so it is covered by the same budget.
 """
