@@ -92,8 +92,9 @@ def section(cur, lists, res, lists_key: str, attribute: str, metric: str) -> Non
     st.subheader(f"Private release: {glossary.label(metric)} by {names.attribute(attribute)}.")
     name = metric.partition("@")[0]
     if name not in METRIC_BOUNDS:
+        bounded = ", ".join(glossary.label(f"{m}@{cur.k}") for m in METRIC_BOUNDS)
         st.info(f"{glossary.label(metric)} has no bounded range, so it cannot be released "
-                f"privately; pick an accuracy metric ({', '.join(METRIC_BOUNDS)}).")
+                f"privately; pick an accuracy metric ({bounded}).")
         return
     epsilon = st.number_input("ε of this release", min_value=0.05, max_value=SESSION_BUDGET,
                               value=DEFAULT_EPSILON, step=0.25, key=keys.widget("audit", "dp_eps"),

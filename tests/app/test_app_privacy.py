@@ -67,3 +67,8 @@ def test_private_numbers_equal_the_core_release_and_the_ledger_adds_up(core):
     assert_ok(at)
     assert any("beyond what remains (epsilon 7 of 10)" in e.value for e in at.error)
     assert _metric(at, "Privacy budget spent") == "ε 3"
+    # a metric without bounds is not released (and nothing is charged)
+    at.selectbox(key=keys.widget("audit", "metric")).set_value("novelty@10").run()
+    assert_ok(at)
+    assert any(i.value.startswith("Novelty has no bounded range") for i in at.info)
+    assert not any("Private mean" in df.value.columns for df in at.dataframe)
