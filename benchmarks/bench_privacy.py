@@ -20,7 +20,8 @@ them, not asserted. Parts (``--part``):
     validation — settings picked from a handful of ε = 8 runs, so not tuned per ε). NDCG@10
     overall and per gender group with 95% bootstrap intervals, the gap (M - F or the larger
     minus the smaller) with its simultaneous interval and permutation p-value (1000 each):
-    a finding, not a target. Popularity is printed for reference.
+    a finding, not a target. Popularity, and BPR with the DP runs' settings but ordinary
+    training (no clipping, no noise), are printed for reference.
 
 ``--smoke`` runs each part at tiny sizes to check the script.
 
@@ -177,7 +178,8 @@ def _gender_row(ctx, lists, label: str) -> None:
                        for g, r in table.iterrows())
     print(f"{label:<22} {res.overall['ndcg@10']:.4f}   {groups}   gap "
           f"{gap['max_group']}-{gap['min_group']} {gap['difference']:.4f} "
-          f"[{gap['ci_lo']:.4f}, {gap['ci_hi']:.4f}] p {gap['p_value']:.3f}", flush=True)
+          f"[{gap['ci_lo']:.4f}, {gap['ci_hi']:.4f}] p {gap['p_value']:.3f} ratio "
+          f"{gap['ratio']:.3f}", flush=True)
 
 
 def part_training(args) -> None:
@@ -195,6 +197,8 @@ def part_training(args) -> None:
     print(f"training: BPR on {data.name}, NDCG@10 overall and per gender group (95% "
           f"bootstrap), the gap (simultaneous 95% interval, permutation p); delta 1e-5")
     _gender_row(ctx, top_n(MODELS["popularity"]().fit(split.train), users, 10), "popularity")
+    same = BPR(validation=0.0, **{**DP_BPR, **extra}).fit(split.train)  # DP's settings, no DP
+    _gender_row(ctx, top_n(same, users, 10), "BPR, DP settings, no DP")
     for eps in EPSILONS:
         tick = time.perf_counter()
         if math.isinf(eps):
