@@ -17,6 +17,7 @@ import streamlit as st
 from fairrec_app import keys, services
 from fairrec_core import glossary, names
 from fairrec_core.privacy import METRIC_BOUNDS, BudgetLedger, PrivacyError, private_release
+from fairrec_core.wording import p_text
 
 #: The session's budget per dataset, all private releases on the page together.
 SESSION_BUDGET = 10.0
@@ -120,7 +121,8 @@ def section(cur, lists, res, lists_key: str, attribute: str, metric: str) -> Non
                       delta_color="off", delta_arrow="off",
                       help=f"Best- minus worst-served group of the private means "
                            f"({gap['max_group']} − {gap['min_group']}).")
-            c2.metric("Private p-value", f"{gap['p_value']:.3f}", delta_color="off",
+            c2.metric("Private p-value", p_text(gap["p_value"]).removeprefix("p ")
+                      .removeprefix("= "), delta_color="off",
                       help="Parametric bootstrap of the spread of the private means if every "
                            "group had the same mean.")
         st.caption(f"ε {release.epsilon:g}, Laplace noise (pure differential privacy); "
