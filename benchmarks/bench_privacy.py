@@ -52,7 +52,8 @@ from fairrec_core.data import (  # noqa: E402
     split_dataset,
 )
 from fairrec_core.models import MODELS, limit_threads, top_n  # noqa: E402
-from fairrec_core.privacy import private_release  # noqa: E402
+from fairrec_core.privacy import DP_BPR, EPSILONS, dp_tradeoff, private_release  # noqa: E402
+from fairrec_core.privacy._tradeoff import point_rows  # noqa: E402
 
 ML100K = Path(os.environ.get("FAIRREC_ML100K")
               or Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k")
@@ -165,19 +166,18 @@ def part_speed(args) -> None:
           f"{'met' if max(seeded, opendp) <= 0.2 * audit else 'NOT met'}")
 
 
-#: The DP-SGD settings of part (c).
-DP_BPR = {"factors": 16, "lr": 0.002, "epochs": 30}
-EPSILONS = (math.inf, 8.0, 4.0, 2.0, 1.0)
-
-
 def _gender_row(ctx, lists, label: str) -> None:
     res = ctx.audit(lists, n_bootstrap=1000, n_permutations=1000, seed=0)
-    table = res.group_table("gender", "ndcg@10").set_index("group")
-    gap = res.gap("gender", "ndcg@10")
-    groups = "  ".join(f"{g} {r['mean']:.4f} [{r['ci_lo']:.4f}, {r['ci_hi']:.4f}]"
-                       for g, r in table.iterrows())
-    print(f"{label:<22} {res.overall['ndcg@10']:.4f}   {groups}   gap "
-          f"{gap['max_group']}-{gap['min_group']} {gap['difference']:.4f} "
+    _print_point(point_rows(res, "gender", 10, math.inf, math.nan), label)
+
+
+def _print_point(rows, label: str) -> None:
+    overall = next(r for r in rows if r["series"] == "overall")
+    gap = next(r for r in rows if r["series"] == "gap")
+    groups = "  ".join(f"{r['group']} {r['value']:.4f} [{r['ci_lo']:.4f}, {r['ci_hi']:.4f}]"
+                       for r in rows if r["series"] == "group")
+    print(f"{label:<22} {overall['value']:.4f}   {groups}   gap "
+          f"{gap['max_group']}-{gap['min_group']} {gap['value']:.4f} "
           f"[{gap['ci_lo']:.4f}, {gap['ci_hi']:.4f}] p {gap['p_value']:.3f} ratio "
           f"{gap['ratio']:.3f}", flush=True)
 
@@ -199,16 +199,15 @@ def part_training(args) -> None:
     _gender_row(ctx, top_n(MODELS["popularity"]().fit(split.train), users, 10), "popularity")
     same = BPR(validation=0.0, **{**DP_BPR, **extra}).fit(split.train)  # DP's settings, no DP
     _gender_row(ctx, top_n(same, users, 10), "BPR, DP settings, no DP")
-    for eps in EPSILONS:
-        tick = time.perf_counter()
-        if math.isinf(eps):
-            model = BPR(**extra).fit(split.train)
-            label = "BPR, eps inf"
-        else:
-            model = BPR(dp_epsilon=eps, **{**DP_BPR, **extra}).fit(split.train)
-            label = f"DP-BPR eps {eps:g} ({model.dp_epsilon_spent_:.2f})"
-        _gender_row(ctx, top_n(model, users, 10), label)
-        print(f"{'':<22} ({time.perf_counter() - tick:.0f} s)", flush=True)
+    tick = time.perf_counter()
+    # eps inf: the ordinary BPR (defaults, early stopping); the others DP-SGD at DP_BPR
+    table = dp_tradeoff(split.train, split.test, epsilons=EPSILONS, attribute="gender", k=10,
+                        params={**DP_BPR, **extra}, infinity_params=extra)
+    for eps, rows in table.groupby("epsilon", sort=False):
+        spent = rows["epsilon_spent"].iloc[0]
+        label = "BPR, eps inf" if math.isinf(eps) else f"DP-BPR eps {eps:g} ({spent:.2f})"
+        _print_point(rows.to_dict("records"), label)
+    print(f"({time.perf_counter() - tick:.0f} s for the {len(EPSILONS)} trainings and audits)")
 
 
 PARTS = {"coverage": part_coverage, "speed": part_speed, "training": part_training}

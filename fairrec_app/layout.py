@@ -24,6 +24,7 @@ PAGES = (
     ("pages/8_Feedback_loop.py", "Feedback loop", ":material/autorenew:"),
     ("pages/9_New_items.py", "New items", ":material/fiber_new:"),
     ("pages/10_LLM_audit.py", "LLM audit", ":material/smart_toy:"),
+    ("pages/11_Privacy.py", "Privacy", ":material/lock:"),
 )
 PAGE_PATH = {label: path for path, label, _ in PAGES}
 

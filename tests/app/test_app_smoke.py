@@ -186,6 +186,26 @@ def check_llm_audit(at, core):
     assert llm_views.PROMPTS not in at.session_state and not at.get("plotly_chart")
 
 
+def check_privacy(at, core):
+    """Before a Run: the groups offered are the audit's single attributes (gender picked), every
+    ε offered is picked, the DP settings are the benchmark's; nothing trained yet."""
+    from fairrec_app import privacy_training_views as views
+    from fairrec_core.audit import audited_attributes
+    from fairrec_core.privacy import DP_BPR
+
+    page = views.PAGE
+    singles = [a for a in audited_attributes(core[0].train) if " & " not in a]
+    attr = at.selectbox(key=keys.widget(page, "attr"))
+    assert attr.value == "gender"
+    assert list(attr.options) == [names.attribute(a) for a in singles]
+    assert at.multiselect(key=keys.widget(page, "epsilons")).value == [8.0, 4.0, 2.0, 1.0]
+    for key, want in (("factors", DP_BPR["factors"]), ("epochs", DP_BPR["epochs"]),
+                      ("lr", DP_BPR["lr"]), ("clip", 1.0), ("delta", 1e-5)):
+        assert at.number_input(key=keys.widget(page, key)).value == want, key
+    assert [i.value for i in at.info if views.RUN in i.value]
+    assert views.REQUEST not in at.session_state and not at.get("plotly_chart")
+
+
 CHECKS = {
     "app.py": check_home,
     "pages/0_Scorecard.py": check_scorecard,
@@ -199,6 +219,7 @@ CHECKS = {
     "pages/8_Feedback_loop.py": check_feedback,
     "pages/9_New_items.py": check_new_items,
     "pages/10_LLM_audit.py": check_llm_audit,
+    "pages/11_Privacy.py": check_privacy,
 }
 
 
@@ -241,6 +262,7 @@ def test_pages_on_data_without_user_attributes(path):
     assert_ok(at)
     if path in ("app.py", "pages/0_Scorecard.py", "pages/4_Fairness_audit.py",
                 "pages/5_What-if.py", "pages/6_Close_a_gap.py", "pages/7_Mitigation.py",
-                "pages/8_Feedback_loop.py", "pages/9_New_items.py", "pages/10_LLM_audit.py"):
+                "pages/8_Feedback_loop.py", "pages/9_New_items.py", "pages/10_LLM_audit.py",
+                "pages/11_Privacy.py"):
         [warning] = [w.value for w in at.warning]
         assert "no user attributes" in warning
