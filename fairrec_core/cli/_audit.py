@@ -23,7 +23,7 @@ EXIT_GATE = 3
 DEFAULT_CANDIDATES = 100
 #: Every file an audit may write into ``--out`` (what ``--force`` may replace).
 AUDIT_FILES = ("metrics.json", "recommendations.csv", "test.csv", "users.csv", "groups.csv",
-               "report.html") + SCORECARD_FILES  # the last: what `scorecard` adds
+               "report.html", "users.parquet") + SCORECARD_FILES  # last: `scorecard` adds
 
 
 def add_parser(sub) -> None:

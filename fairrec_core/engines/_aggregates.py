@@ -16,8 +16,6 @@ import scipy.sparse as sp
 
 from fairrec_core.audit import USER_METRICS
 from fairrec_core.audit._simultaneous import moments
-from fairrec_core.engines._expr import to_sql
-from fairrec_core.engines._formulas import exposure
 from fairrec_core.engines._sources import ident
 
 
@@ -98,22 +96,6 @@ def group_sums(cells: CellSums, indicator: sp.csr_matrix, s: np.ndarray) -> Grou
     mean, se2 = moments(sums, squares, counts, s)
     return GroupSums(np.asarray(indicator.T @ cells.users), sums, squares, counts, mean, se2,
                      np.asarray(indicator.T @ cells.popularity))
-
-
-def slot_tables(con, k: int, n_attributes: int) -> None:
-    """From the lists' slots (``fr_recs``, then dropped): ``fr_item_exp(item, slots,
-    exposure)`` and ``fr_cell_values(cell, v0 .., n)``, slots per cell and combination of item
-    attribute values; from the listed users' histories ``fr_cell_hist(cell, v0 .., n)``."""
-    values = "".join(f", v.v{j}" for j in range(n_attributes))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fr_item_exp AS SELECT item, count(*) AS slots, "
-                f"sum({to_sql(exposure(k))}) AS exposure FROM fr_recs GROUP BY item")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fr_cell_values AS SELECT c.cell{values}, "
-                "count(*) AS n FROM fr_recs r JOIN fr_ucodes c ON c.user = r.user JOIN "
-                "fr_item_values v ON v.item = r.item GROUP BY ALL")
-    con.execute("DROP TABLE fr_recs")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fr_cell_hist AS SELECT u.cell{values}, "
-                "count(*) AS n FROM fr_hist h JOIN fr_um u ON u.user = h.user JOIN "
-                "fr_item_values v ON v.item = h.item GROUP BY ALL")
 
 
 def item_exposure(con, n_items: int) -> tuple[np.ndarray, np.ndarray]:

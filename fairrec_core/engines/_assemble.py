@@ -124,7 +124,6 @@ def assemble(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level: 
     ok = eligible(index, sizes, means, ctx.min_group_size, ctx.excluded)
     big = sizes >= ctx.min_group_size
     compared = big & ~ctx.excluded
-    agg.slot_tables(con, ctx.k, len(facts.attributes))
     exposure, slots = agg.item_exposure(con, ctx.n_items)
     overall = pd.Series({**dict(zip(metrics, everyone, strict=True)),
                          f"coverage@{ctx.k}": float((exposure > 0).sum() / ctx.n_items),

@@ -27,7 +27,7 @@ from fairrec_core.engines._lists import warnings as list_warnings
 from fairrec_core.engines._partitions import user_ranges
 from fairrec_core.engines._rows import MAX_USERS
 from fairrec_core.engines._sources import ident
-from fairrec_core.engines._usersql import user_table_sql
+from fairrec_core.engines._usersql import slot_totals, user_table_sql
 from fairrec_core.errors import DataError
 
 
@@ -148,8 +148,12 @@ class DuckDBContext:
         ranges = user_ranges(self.n_users, n_rows, self.connection.memory_limit)
         for j, (lo, hi) in enumerate(ranges):
             for statement in user_table_sql(self.k, self.n_users, self.facts.n_categories, lo,
-                                            hi, first=j == 0, n_mixes=self.facts.n_mixes):
+                                            hi, first=j == 0, n_mixes=self.facts.n_mixes,
+                                            n_attributes=len(self.facts.attributes),
+                                            mix_codes=self.facts.mix_codes):
                 self.con.execute(statement)
+        for statement in slot_totals(len(self.facts.attributes)):
+            self.con.execute(statement)
         self.n_listed = self.con.sql("SELECT count(*) FROM fr_um").fetchall()[0][0]
         self.warnings = list_warnings(self.lists, self.n_listed, self.k)
 
@@ -169,17 +173,18 @@ class DuckDBContext:
                         n_permutations=int(n_permutations), seed=seed, level=level,
                         covariates=names)
 
-    def write_users_csv(self, path) -> None:
-        """The per-user table of the last audit as ``users.csv`` (``user_id, n_test``, every
-        metric, the single attributes' groups), written by DuckDB without passing through
-        Python."""
+    def write_users(self, path, *, kind: str = "csv") -> None:
+        """The per-user table of the last audit (``user_id, n_test``, every metric, the single
+        attributes' groups; by user) as CSV (``users.csv``, as the memory engine writes it) or
+        Parquet, written by DuckDB without passing through Python."""
         labels = [f"list_extract({_labels_sql(g.labels)}, u.g{j} + 1) AS {ident(g.attribute)}"
                   for j, g in enumerate(self.plan.singles)]
         metrics = ", ".join(f"u.{ident(m)}" for m in USER_METRICS)
         select = ", ".join(["u.user_id", "u.n_test", metrics, *labels])
         target = str(path).replace("'", "''")
-        self.con.execute(f"COPY (SELECT {select} FROM fr_um u) TO '{target}' "
-                         "(HEADER, DELIMITER ',')")  # fr_um is in user order
+        options = "(HEADER, DELIMITER ',')" if kind == "csv" else "(FORMAT parquet)"
+        self.con.execute(f"COPY (SELECT {select} FROM fr_um u ORDER BY u.user) TO '{target}' "
+                         f"{options}")
 
 
 def _labels_sql(labels) -> str:

@@ -3,7 +3,7 @@ labels of an attribute are its values present among all users, in the column's c
 (age bands) or sorted, then the rest ("Unknown") sorted; an intersection's groups are the
 present pairs of two attributes' groups in the order of ``a * n_b + b`` (``np.unique``).
 
-Per user the table ``fr_ucodes(user, g0, g1, ..., cell)`` holds the code of every single
+Per user the table ``fr_ucodes(user, user_id, g0, g1, ..., cell)`` holds the code of every single
 attribute and ``cell``, the mixed-radix number of the codes together: every grouping's group
 (single, intersection, everyone) is a function of the cell, so sums over users are taken once
 per cell and added up per group in numpy (:class:`Plan`).
@@ -98,8 +98,9 @@ def plan(con, universe, groups, *, intersections: bool = True) -> Plan:
     radix = tuple(g.n_groups for g in singles)
     strides = [int(np.prod(radix[j + 1:], dtype=np.int64)) for j in range(len(radix))]
     cell = " + ".join(f"CAST(l{j}.code AS BIGINT) * {s}" for j, s in enumerate(strides)) or "0"
-    run(con, f"CREATE OR REPLACE TABLE fr_ucodes AS SELECT s.user, {', '.join(picks + [''])}"
-             f"{cell} AS cell FROM fr_user_source s {' '.join(joins)}", "users")
+    run(con, f"CREATE OR REPLACE TABLE fr_ucodes AS SELECT s.user, i.user_id, "
+             f"{', '.join(picks + [''])}{cell} AS cell FROM fr_user_source s JOIN fr_users i ON "
+             f"i.user = s.user {' '.join(joins)}", "users")
     for j in range(len(attributes)):
         con.unregister(f"fr_labels_{j}")
     pairs, crossed = [], []

@@ -34,6 +34,9 @@ class ItemFacts:
     relevant: np.ndarray  # float64 [n_items] test interactions
     n_categories: int  # ILD categories (codes 0 .. n - 1)
     n_mixes: int  # calibration categories; up to PIVOT, also columns w0 .. of fr_item_features
+    #: where each item weighs 1 in the calibration category of its ILD category: per
+    #: calibration category, the ILD codes that make it up (its list sum is their counts)
+    mix_codes: tuple | None = None
 
     @property
     def head(self) -> np.ndarray:
@@ -46,6 +49,22 @@ def _per_item(con, sql: str, n_items: int) -> np.ndarray:
     if len(rows["item"]):
         out[np.asarray(rows["item"], dtype=np.int64)] = np.asarray(rows["n"], dtype=np.float64)
     return out
+
+
+def _mix_codes(weights, category: np.ndarray):
+    """Per calibration category, the ILD codes of its items, when every item weighs 1 in the
+    one calibration category its ILD code decides (a single ``category`` column); else None."""
+    csr = weights.tocsr()
+    if csr.nnz != csr.shape[0] or not np.all(csr.data == 1.0) or not len(category):
+        return None
+    column = csr.indices[np.argsort(np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr)),
+                                    kind="stable")]
+    of_code = {}
+    for code, col in zip(category.tolist(), column.tolist(), strict=True):
+        if of_code.setdefault(code, col) != col:
+            return None
+    return tuple(tuple(sorted(j for j, c in of_code.items() if c == mix))
+                 for mix in range(csr.shape[1]))
 
 
 def item_facts(con, universe) -> ItemFacts:
@@ -85,4 +104,4 @@ def item_facts(con, universe) -> ItemFacts:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {frame}")
         con.unregister(frame)
     return ItemFacts(counts, bands, attributes, relevant, int(category.max(initial=-1)) + 1,
-                     n_mixes)
+                     n_mixes, _mix_codes(weights, category))

@@ -24,7 +24,7 @@ p = sum / n_hist; list: q = sum / m), columns of the per-user aggregates, the ce
 by substituting p and q in the one formula; beyond, over a join of the (user, category) rows of
 the history's distribution and the list's.
 
-The result, ``fr_um``, has one row per listed user (a list or test items), in user order:
+The result, ``fr_um``, has one row per listed user (a list or test items):
 ``user, user_id, n_test, n_hist, hist_pop, m``, one column per metric of ``USER_METRICS`` and the
 group codes of ``fr_ucodes`` (``g0 .., cell``).
 """
@@ -32,7 +32,7 @@ group codes of ``fr_ucodes`` (``g0 .., cell``).
 from __future__ import annotations
 
 from fairrec_core.engines._expr import col, lit, substitute, to_sql, where
-from fairrec_core.engines._formulas import CALIBRATION, HIT, SAME_CATEGORY, user_metrics
+from fairrec_core.engines._formulas import CALIBRATION, HIT, SAME_CATEGORY, exposure, user_metrics
 from fairrec_core.engines._items import PIVOT
 from fairrec_core.engines._partitions import within
 from fairrec_core.engines._sources import ident
@@ -94,10 +94,15 @@ def _calibration(n_mixes: int) -> str:
 
 
 def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
-                   first: bool, n_mixes: int = PIVOT + 1) -> list[str]:
+                   first: bool, n_mixes: int = PIVOT + 1, n_attributes: int = 0,
+                   mix_codes: tuple | None = None) -> list[str]:
     """The statements adding the users with indices ``lo .. hi - 1`` to ``fr_um`` (created
     by the ``first`` range; see the module docstring). ``n_mixes``: calibration categories
-    (up to ``PIVOT``, their weights are columns ``w0 ..`` of the item features)."""
+    (up to ``PIVOT``, their weights are columns ``w0 ..`` of the item features);
+    ``n_attributes``: item attributes (columns ``v0 ..`` of ``fr_item_values``), for the
+    range's share of the slot and history counts (:func:`slot_sql`); ``mix_codes``: where each
+    item weighs 1 in the calibration category of its ILD category, the ILD codes of each
+    calibration category (its list sums are then the ILD category counts, not added again)."""
     aggregates = _aggregates(user_metrics(k, n_users))
     kinds = {name: _kind(a) for name, a in aggregates.items()}
     rng = within("user", lo, hi)
@@ -108,16 +113,18 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
         "CAST(t.user IS NOT NULL AS INTEGER) AS hit, f.pop, f.head, f.cat FROM (SELECT * "
         f"FROM fr_recs WHERE {rng}) r LEFT JOIN (SELECT * FROM fr_test WHERE {rng}) t ON "
         "r.user = t.user AND r.item = t.item JOIN fr_item_features f ON f.item = r.item",
+        f"CREATE OR REPLACE TEMP TABLE fr_p_codes AS SELECT * FROM fr_ucodes WHERE {rng}",
     ]
+    pivot = any(kinds[n] == "pairs" for n in aggregates) and n_categories <= PIVOT_CATEGORIES
+    counted = wide and pivot and mix_codes is not None and len(mix_codes) == n_mixes
     history = (f"SELECT h.user, h.item, f.pop{w} FROM (SELECT * FROM fr_hist WHERE {rng}) h "
                "JOIN fr_item_features f ON f.item = h.item")
     slots = (f"SELECT s.*{w} FROM fr_slots s JOIN fr_item_features f ON f.item = s.item"
-             if wide else "fr_slots")
+             if wide and not counted else "fr_slots")
     plain = [f"{a.how}({to_sql(a.contribution)}) AS {ident(n)}"
              for n, a in aggregates.items() if kinds[n] == "plain"]
-    if wide:
+    if wide and not counted:
         plain += [f"sum(w{c}) AS _q{c}" for c in range(n_mixes)]
-    pivot = any(kinds[n] == "pairs" for n in aggregates) and n_categories <= PIVOT_CATEGORIES
     if pivot:
         plain += [f"count(*) FILTER (WHERE cat = {j}) AS _c{j}" for j in range(n_categories)]
     out.append(f"CREATE OR REPLACE TEMP TABLE fr_agg AS SELECT user, count(*) AS m"
@@ -126,11 +133,11 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
     for n, a in aggregates.items():
         kind, alias = kinds[n], f"x_{n}"
         if kind == "plain":
-            columns.append(f"COALESCE(a.{ident(n)}, 0) AS {ident(n)}")
+            columns.append(f"COALESCE(l.{ident(n)}, 0) AS {ident(n)}")
             continue
         if kind == "pairs" and pivot:
-            squares = " + ".join(f"a._c{j} * a._c{j}" for j in range(n_categories)) or "0"
-            columns.append(f"COALESCE({squares} - a.m, 0) AS {ident(n)}")
+            squares = " + ".join(f"l._c{j} * l._c{j}" for j in range(n_categories)) or "0"
+            columns.append(f"COALESCE({squares} - l.m, 0) AS {ident(n)}")
             continue
         if kind == "hits":
             source = ("SELECT *, row_number() OVER (PARTITION BY user ORDER BY pos) AS "
@@ -154,7 +161,9 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
         f"WHERE {rng} GROUP BY user",
     ]
     if wide:
-        mixes = "".join(f", h._p{c}, a._q{c}" for c in range(n_mixes))
+        lists = ([f"({' + '.join(f'l._c{j}' for j in codes) or '0'})" for codes in mix_codes]
+                 if counted else [f"l._q{c}" for c in range(n_mixes)])
+        mixes = "".join(f", h._p{c}, {q} AS _q{c}" for c, q in enumerate(lists))
         kl = f"{_calibration(n_mixes)} AS kl"
     else:
         cell = to_sql(CALIBRATION.contribution)
@@ -168,11 +177,12 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
             f"ON l.user = d.user AND l.c = d.c) d WHERE {to_sql(CALIBRATION.where)} "
             "GROUP BY d.user")
         mixes, kl = "", "kl.kl"
-    listed = ("SELECT user FROM fr_agg UNION SELECT user FROM fr_ntest")
-    inner = (f"SELECT l.user, COALESCE(t.n_test, 0) AS n_rel, COALESCE(a.m, 0) AS m, "
+    # the range's listed users: with a list (fr_agg) or with test items (fr_ntest)
+    listed = ("SELECT COALESCE(a.user, t.user) AS user, a.* EXCLUDE (user), t.n_test FROM "
+              "fr_agg a FULL JOIN fr_ntest t ON t.user = a.user")
+    inner = (f"SELECT l.user, COALESCE(l.n_test, 0) AS n_rel, COALESCE(l.m, 0) AS m, "
              f"{', '.join(columns)}, COALESCE(h.n_hist, 0) AS has_history, "
              f"COALESCE(h.n_hist, 0) AS n_hist, h.hist_pop{mixes} FROM ({listed}) l "
-             "LEFT JOIN fr_agg a ON a.user = l.user LEFT JOIN fr_ntest t ON t.user = l.user "
              "LEFT JOIN fr_uh h ON h.user = l.user "
              + ("" if wide else "LEFT JOIN fr_kl kl ON kl.user = l.user ") + " ".join(joins))
     inner = f"SELECT *, {kl} FROM ({inner})" if wide else inner.replace(
@@ -181,13 +191,49 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
               f"{ident(m.name)}" for m in user_metrics(k, n_users)]
     values.append(f"CAST(CASE WHEN {to_sql(CALIBRATION.defined)} THEN COALESCE(kl, 0.0) END "
                   f"AS DOUBLE) AS {ident(CALIBRATION.name)}")
-    select = ("SELECT x.user, i.user_id, CAST(x.n_rel AS INTEGER) AS n_test, CAST(x.n_hist AS "
+    select = ("SELECT x.user, c.user_id, CAST(x.n_rel AS INTEGER) AS n_test, CAST(x.n_hist AS "
               "INTEGER) AS n_hist, x.hist_pop, CAST(x.m AS INTEGER) AS m, "
-              f"{', '.join(values)}, c.* EXCLUDE (user) FROM ({inner}) x JOIN (SELECT * FROM "
-              f"fr_ucodes WHERE {rng}) c ON c.user = x.user JOIN (SELECT * FROM fr_users WHERE "
-              f"{rng}) i ON i.user = x.user ORDER BY x.user")
+              f"{', '.join(values)}, c.* EXCLUDE (user, user_id) FROM ({inner}) x JOIN "
+              "fr_p_codes c ON c.user = x.user")
     out.append(f"CREATE OR REPLACE TEMP TABLE fr_um AS {select}" if first
                else f"INSERT INTO fr_um {select}")
-    out += [f"DROP TABLE {t}" for t in ("fr_slots", "fr_agg", "fr_uh", "fr_ntest")
+    out += slot_sql(k, rng, n_attributes, first=first)
+    out += [f"DROP TABLE {t}" for t in ("fr_slots", "fr_agg", "fr_uh", "fr_ntest", "fr_p_codes")
             + (() if wide else ("fr_kl",))]
     return out
+
+
+def slot_sql(k: int, rng: str, n_attributes: int, *, first: bool) -> list[str]:
+    """A range's share of the catalogue counts: slots and exposure per item
+    (``fr_item_part``), slots per cell and combination of item attribute values
+    (``fr_values_part``) and the listed users' history rows likewise (``fr_hist_part``);
+    :func:`slot_totals` adds the ranges up."""
+    values = "".join(f", v.v{j}" for j in range(n_attributes))
+    parts = {
+        "fr_item_part": (f"SELECT item, count(*) AS slots, sum({to_sql(exposure(k))}) AS "
+                         "exposure FROM fr_slots GROUP BY item"),
+        "fr_values_part": (f"SELECT c.cell{values}, count(*) AS n FROM fr_slots s JOIN "
+                           "fr_p_codes c ON c.user = s.user JOIN fr_item_values v ON "
+                           "v.item = s.item GROUP BY ALL"),
+        "fr_hist_part": (f"SELECT u.cell{values}, count(*) AS n FROM (SELECT * FROM fr_hist "
+                         f"WHERE {rng}) h JOIN (SELECT user, cell FROM fr_um WHERE {rng}) u ON "
+                         "u.user = h.user JOIN fr_item_values v ON v.item = h.item GROUP BY ALL"),
+    }
+    return [f"CREATE OR REPLACE TEMP TABLE {t} AS {q}" if first else f"INSERT INTO {t} {q}"
+            for t, q in parts.items()]
+
+
+def slot_totals(n_attributes: int) -> list[str]:
+    """``fr_item_exp(item, slots, exposure)``, ``fr_cell_values(cell, v0 .., n)`` and
+    ``fr_cell_hist(cell, v0 .., n)``: the ranges' shares added up (and dropped)."""
+    values = "".join(f", v{j}" for j in range(n_attributes))
+    return [
+        "CREATE OR REPLACE TEMP TABLE fr_item_exp AS SELECT item, sum(slots) AS slots, "
+        "sum(exposure) AS exposure FROM fr_item_part GROUP BY item",
+        f"CREATE OR REPLACE TEMP TABLE fr_cell_values AS SELECT cell{values}, sum(n) AS n FROM "
+        "fr_values_part GROUP BY ALL",
+        f"CREATE OR REPLACE TEMP TABLE fr_cell_hist AS SELECT cell{values}, sum(n) AS n FROM "
+        "fr_hist_part GROUP BY ALL",
+        "DROP TABLE fr_item_part", "DROP TABLE fr_values_part", "DROP TABLE fr_hist_part",
+        "DROP TABLE fr_recs",
+    ]

@@ -96,6 +96,27 @@ def test_duckdb_from_users_items_and_interactions_files(shop_files, tmp_path):
     assert set(b["groups"]) >= {"gender", "age_group", "region"}
 
 
+def test_a_per_user_table_too_large_to_keep_is_parquet(shop_files, tmp_path, monkeypatch):
+    """Above the users the result keeps (the tests then run on a sample), the per-user table
+    is users.parquet: every listed user, the memory engine's values."""
+    from fairrec_core.engines import _rows
+
+    f = shop_files
+    common = ["--data", f"csv:{f['folder']}", "--recommendations", str(f["recs"]["csv"]),
+              "--test", str(f["test"]["csv"])]
+    assert _run(*common, "--out", str(tmp_path / "memory")) == 0
+    monkeypatch.setattr(_rows, "MAX_USERS", 300)
+    assert _run(*common, "--engine", "duckdb", "--out", str(tmp_path / "duckdb")) == 0
+    assert not (tmp_path / "duckdb" / "users.csv").exists()
+    users = pd.read_parquet(tmp_path / "duckdb" / "users.parquet")
+    expected = pd.read_csv(tmp_path / "memory" / "users.csv", dtype={"user_id": str})
+    pd.testing.assert_frame_equal(users, expected, check_dtype=False, atol=1e-9, rtol=0)
+    metrics = json.loads((tmp_path / "duckdb" / "metrics.json").read_text())
+    assert "stratified sample" in metrics["notes"][-1]
+    # --force replaces an audit that wrote users.parquet
+    assert _run(*common, "--engine", "duckdb", "--out", str(tmp_path / "duckdb"), "--force") == 0
+
+
 def test_gates_and_report_with_duckdb(ml100k_files, ml100k_path, tmp_path, capsys):
     f = ml100k_files
     code = _run("--data", f"movielens:{ml100k_path}", "--recommendations",
