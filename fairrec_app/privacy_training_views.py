@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from fairrec_app import keys, layout, services
-from fairrec_core import names
+from fairrec_core import names, wording
 from fairrec_core.errors import DataError
 from fairrec_core.privacy import DP_BPR
 
@@ -161,7 +161,8 @@ def chart(table: pd.DataFrame, attribute: str, k: int):
     _band(fig, overall, overall["epsilon"].map(pos), "All users", "#222222", 1, True)
     groups = table[table["series"] == "group"]
     for i, (group, rows) in enumerate(groups.groupby("group", sort=False)):
-        _band(fig, rows, rows["epsilon"].map(pos), str(group), COLORS[i % len(COLORS)], 1, True)
+        _band(fig, rows, rows["epsilon"].map(pos), group_name(attribute, group),
+              COLORS[i % len(COLORS)], 1, True)
     gap = table[table["series"] == "gap"]
     _band(fig, gap, gap["epsilon"].map(pos), "Gap", "#b22222", 2, True)
     fig.add_hline(y=0, line={"color": "#999999", "width": 1, "dash": "dot"}, row=2, col=1)
@@ -179,8 +180,8 @@ def chart(table: pd.DataFrame, attribute: str, k: int):
     return fig
 
 
-def _gap_text(g: pd.Series) -> str:
-    return f"{g['value']:.3f} [{g['ci_lo']:.3f}, {g['ci_hi']:.3f}]"
+def _with_interval(r) -> str:
+    return f"{wording.num(r['value'])} {wording.interval(r['ci_lo'], r['ci_hi'])}"
 
 
 def summary(table: pd.DataFrame, attribute: str) -> str:
@@ -192,26 +193,40 @@ def summary(table: pd.DataFrame, attribute: str) -> str:
     what = f"the {names.attribute(attribute).lower()} gap"
     base = gap.loc[math.inf]
     if not finite:
-        return (f"Without privacy NDCG@10 is {overall.loc[math.inf]:.3f}; {what} is "
-                f"{_gap_text(base)}.")
+        return (f"Without privacy NDCG@10 is {wording.num(overall.loc[math.inf])}; {what} is "
+                f"{_with_interval(base)}.")
     hi, lo = max(finite), min(finite)
-    text = (f"At ε = {hi:g} accuracy falls from {overall.loc[math.inf]:.3f} to "
-            f"{overall.loc[hi]:.3f}; {what} goes from {_gap_text(base)} to "
-            f"{_gap_text(gap.loc[hi])}")
+    text = (f"At ε = {hi:g} accuracy falls from {wording.num(overall.loc[math.inf])} to "
+            f"{wording.num(overall.loc[hi])}; {what} goes from {_with_interval(base)} to "
+            f"{_with_interval(gap.loc[hi])}")
     if lo != hi:
-        text += (f" (at ε = {lo:g}: accuracy {overall.loc[lo]:.3f}, gap "
-                 f"{_gap_text(gap.loc[lo])})")
+        text += (f" (at ε = {lo:g}: accuracy {wording.num(overall.loc[lo])}, gap "
+                 f"{_with_interval(gap.loc[lo])})")
     return text + "."
 
 
-def points(table: pd.DataFrame) -> pd.DataFrame:
-    """The table of every point, for reading."""
-    out = table.copy()
-    out.insert(0, "ε", [label(e) for e in out.pop("epsilon")])
-    out["series"] = out["series"].map({"overall": "all users", "group": "group", "gap": "gap"})
-    return out.drop(columns=["max_group", "min_group"]).rename(columns={
-        "epsilon_spent": "ε spent", "n_users": "users", "value": "NDCG@10 / gap",
-        "ci_lo": "95% low", "ci_hi": "95% high", "p_value": "p-value"})
+def group_name(attribute: str, group: str) -> str:
+    return f"{names.attribute(attribute)} {group}"
+
+
+def points(table: pd.DataFrame, attribute: str) -> pd.DataFrame:
+    """The table of every point, one row per ε: the ε spent, NDCG@k of all users and of each
+    group and the gap, each with its 95% interval, and the gap's test."""
+    rows = []
+    for eps, each in table.groupby("epsilon", sort=False):
+        spent = each["epsilon_spent"].iloc[0]
+        row = {"ε": label(eps), "ε spent": "—" if math.isinf(eps) else wording.num(spent, 2)}
+        for r in each.to_dict("records"):
+            if r["series"] == "overall":
+                row["All users"] = _with_interval(r)
+            elif r["series"] == "group":
+                row[group_name(attribute, r["group"])] = _with_interval(r)
+            else:
+                row["Gap between"] = r["group"]
+                row["Gap"] = _with_interval(r)
+                row["Gap's test"] = wording.p_text(r["p_value"])
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def show(table: pd.DataFrame, request: TradeoffRequest, k: int) -> None:
@@ -220,10 +235,7 @@ def show(table: pd.DataFrame, request: TradeoffRequest, k: int) -> None:
     st.caption("ε spent is what the privacy accountant reports after training (δ "
                f"{request.params['dp_delta']:g}). Only the item side of each model is private "
                "(joint differential privacy): each user's own factors depend on their own data.")
-    st.dataframe(points(table), hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
-                                ("ε spent", "NDCG@10 / gap", "95% low", "95% high", "ratio")}
-                 | {"p-value": st.column_config.NumberColumn(format="%.3f")})
+    st.dataframe(points(table, request.attribute), hide_index=True, width="stretch")
     if layout.presenter():
         return
     left, right = st.columns(2)

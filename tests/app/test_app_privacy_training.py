@@ -13,6 +13,7 @@ import pytest
 
 from fairrec_app import keys, layout
 from fairrec_app import privacy_training_views as views
+from fairrec_core import wording
 from tests.app.conftest import assert_ok, open_page
 
 PAGE = "pages/11_Privacy.py"
@@ -50,22 +51,32 @@ def _chart(at):
 def test_table_and_chart_equal_the_core(expected):
     at = _run(open_page(PAGE))
     shown = next(f.value for f in at.main.dataframe if "ε spent" in f.value.columns)
-    assert list(shown["ε"]) == [views.label(e) for e in expected["epsilon"]]
-    assert list(shown["series"]) == [{"overall": "all users"}.get(s, s)
-                                     for s in expected["series"]]
-    for col, core in (("NDCG@10 / gap", "value"), ("95% low", "ci_lo"), ("95% high", "ci_hi"),
-                      ("ε spent", "epsilon_spent"), ("p-value", "p_value")):
-        np.testing.assert_allclose(shown[col].to_numpy(float), expected[core].to_numpy(float),
-                                   rtol=1e-9, atol=1e-12, err_msg=col)
+    groups = list(dict.fromkeys(expected.loc[expected["series"] == "group", "group"]))
+    assert list(shown.columns) == ["ε", "ε spent", "All users", *(f"gender {g}" for g in groups),
+                                   "Gap between", "Gap", "Gap's test"]
+    assert list(shown["ε"]) == ["∞ (no privacy)", "8"]
+    spent = expected.loc[expected["epsilon"] == 8.0, "epsilon_spent"].iloc[0]
+    assert list(shown["ε spent"]) == ["—", wording.num(spent, 2)]
+    for i, eps in enumerate((math.inf, 8.0)):
+        rows = expected[expected["epsilon"] == eps]
+        cells = {("overall", None): "All users", ("gap", None): "Gap",
+                 **{("group", g): f"gender {g}" for g in groups}}
+        for (series, group), col in cells.items():
+            r = rows[(rows["series"] == series) & ((rows["group"] == group) if group else True)]
+            r = r.iloc[0]
+            assert shown[col].iloc[i] == (f"{wording.num(r['value'])} "
+                                          f"{wording.interval(r['ci_lo'], r['ci_hi'])}"), col
+        gap = rows[rows["series"] == "gap"].iloc[0]
+        assert shown["Gap between"].iloc[i] == f"{gap['max_group']} − {gap['min_group']}"
+        assert shown["Gap's test"].iloc[i] == wording.p_text(gap["p_value"])
     # the chart: all users, each gender group and the gap, at ε's positions (∞ at the right)
     traces = {t["name"]: t for t in _chart(at)["data"]}
-    groups = list(dict.fromkeys(expected.loc[expected["series"] == "group", "group"]))
-    assert list(traces) == ["All users", *groups, "Gap"]
+    assert list(traces) == ["All users", *(f"gender {g}" for g in groups), "Gap"]
     pos = views.positions([math.inf, 8.0])
     assert pos == {math.inf: 32.0, 8.0: 8.0}
     for name, rows in (("All users", expected[expected["series"] == "overall"]),
                        ("Gap", expected[expected["series"] == "gap"]),
-                       *((g, expected[expected["group"] == g]) for g in groups)):
+                       *((f"gender {g}", expected[expected["group"] == g]) for g in groups)):
         t = traces[name]
         np.testing.assert_allclose(t["x"], rows["epsilon"].map(pos).to_numpy(float))
         np.testing.assert_allclose(t["y"], rows["value"].to_numpy(float), rtol=1e-12)
@@ -85,10 +96,12 @@ def test_summary_in_words_from_the_core_table(expected):
     overall = expected[expected["series"] == "overall"].set_index("epsilon")["value"]
     gap = expected[expected["series"] == "gap"].set_index("epsilon")
     g0, g8 = gap.loc[math.inf], gap.loc[8.0]
+    num, interval = wording.num, wording.interval
     assert views.summary(expected, "gender") == (
-        f"At ε = 8 accuracy falls from {overall[math.inf]:.3f} to {overall[8.0]:.3f}; the gender "
-        f"gap goes from {g0['value']:.3f} [{g0['ci_lo']:.3f}, {g0['ci_hi']:.3f}] to "
-        f"{g8['value']:.3f} [{g8['ci_lo']:.3f}, {g8['ci_hi']:.3f}].")
+        f"At ε = 8 accuracy falls from {num(overall[math.inf])} to {num(overall[8.0])}; the "
+        f"gender gap goes from {num(g0['value'])} {interval(g0['ci_lo'], g0['ci_hi'])} to "
+        f"{num(g8['value'])} {interval(g8['ci_lo'], g8['ci_hi'])}.")
+    assert "-" not in views.summary(expected, "gender")  # a true minus sign, as the pages write
 
 
 def test_presenter_mode_keeps_the_chart_and_drops_the_downloads(expected):
