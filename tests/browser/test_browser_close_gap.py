@@ -77,6 +77,11 @@ def test_close_the_gender_gap_on_movielens(request, tmp_path, ml100k_path, brows
         # presenter mode: the same answer without the table of every setting and with no
         # technical name in the page's text
         page.locator('[data-testid="stSidebar"]').get_by_text("Presenter mode").click()
+        # the rerun may not have shown its status widget yet when _settle looks: wait for the
+        # page to change (the table of settings goes) before reading it
+        page.wait_for_function(
+            "() => !(document.querySelector('[data-testid=\"stMain\"]')?.innerText ?? '')"
+            ".includes('settings tried')", timeout=120_000)
         _settle(page, 180)
         page.get_by_text("The target is met").first.wait_for(timeout=60_000)
         _no_exception(page)

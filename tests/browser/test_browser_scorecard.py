@@ -90,6 +90,10 @@ def test_scorecard_on_the_demo_shop(request, tmp_path, browser):
         _full_shot(page, SHOTS / "scorecard_demo.png")
         # presenter mode: the verdicts and sentences stay, the figures go
         page.locator('[data-testid="stSidebar"]').get_by_text("Presenter mode").click()
+        # wait for the rerun's change (its status widget may not be up yet when _settle looks)
+        page.wait_for_function(
+            "() => !(document.querySelector('[data-testid=\"stMain\"]')?.innerText ?? '')"
+            ".includes('Download')", timeout=120_000)
         _settle(page)
         text = _check_page(page)
         assert _cards(page) == ["Gender", "Age group", "Region"]
