@@ -15,8 +15,16 @@ above 100,000 users). Then the growth of time and memory in the number of rows i
 
 Targets: 100M rows in <= 90 s with peak RSS <= 4 GB; 200 replicates in <= 5 min.
 
+``--exact``: the exactness check at ML-1M size instead — the demo shop generator at MovieLens
+1M's size (6,040 users, 3,706 items, 1,000,209 interactions), EASE trained on the standard
+split (random 20%, seed 42), its top-10 lists written as CSV and Parquet, audited by both
+engines; prints the largest difference of every table's values (per-user metrics, group means,
+gaps, parity, exposure, ...; the bootstrap's columns aside, which differ by design) and both
+engines' times.
+
 Run: .venv/bin/python benchmarks/bench_scale.py [--rows 1000000 10000000] [--memory-limit 3GB]
      [--threads 2] [--keep DIR] [--skip c]
+     .venv/bin/python benchmarks/bench_scale.py --exact
 """
 
 from __future__ import annotations
@@ -136,6 +144,96 @@ def run_audit(folder: Path, out: Path, *, bootstrap: int, permutations: int,
             "rss": usage.ru_maxrss * 1024, "status": proc.returncode, "stderr": err.strip()[-400:]}
 
 
+ML1M_SIZE = "synthetic:users=6040,items=3706,interactions=1000209"
+#: The bootstrap's columns (Poisson against multinomial): left out of the exactness check.
+BOOTSTRAP = {"groups": ("ci_lo", "ci_hi"), "overall_ci": ("ci_lo", "ci_hi"),
+             "gaps": ("critical_value_bootstrap", "ci_lo_percentile", "ci_hi_percentile")}
+TABLES = ("users", "groups", "gaps", "vs_rest", "pairwise", "reference", "adjusted", "parity",
+          "parity_values", "parity_gaps", "parity_js", "item_exposure", "exposure", "lorenz",
+          "popularity")
+#: Columns derived from standard errors (square roots of differences of sums: where a true
+#: variance is 0, rounding leaves ~1e-10 in either engine): reported apart.
+SE_COLUMNS = ("se", "ci_lo", "ci_hi", "statistic", "min_detectable_gap", "ci_lo_single",
+              "ci_hi_single")
+
+
+def largest_difference(a, b) -> float:
+    """The largest absolute difference between two frames' numbers (inf where their shapes,
+    NaN or text differ)."""
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        return float("inf")
+    worst = 0.0
+    for column in a.columns:
+        x, y = a[column], b[column]
+        if x.dtype.kind in "fiu" and y.dtype.kind in "fiu":
+            x, y = x.to_numpy(float), y.to_numpy(float)
+            if not np.array_equal(np.isnan(x), np.isnan(y)):
+                return float("inf")
+            if (~np.isnan(x)).any():
+                worst = max(worst, float(np.nanmax(np.abs(x - y))))
+        elif not (x.astype(str).to_numpy() == y.astype(str).to_numpy()).all():
+            return float("inf")
+    return worst
+
+
+def exact(threads: int) -> int:
+    """The ML-1M-size exactness check (see the module docstring)."""
+    from fairrec_core.audit import AuditContext
+    from fairrec_core.data import load_dataset, split_dataset
+    from fairrec_core.engines import DuckDBContext
+    from fairrec_core.external import read_recommendations, read_test
+    from fairrec_core.models import MODELS, top_n
+
+    data = load_dataset(ML1M_SIZE)
+    split = split_dataset(data, method="random", test_size=0.2, seed=42)
+    t0 = time.perf_counter()
+    lists = top_n(MODELS["ease"]().fit(split.train), np.flatnonzero(split.test.user_counts > 0),
+                  10)
+    print(f"ML-1M-size shop: {data.n_users:,} users, {data.n_items:,} items, "
+          f"{data.n_interactions:,} interactions; EASE top-10 in {time.perf_counter() - t0:.1f} s")
+    folder = Path(tempfile.mkdtemp(prefix="fairrec-exact-"))
+    t = split.test.interactions
+    test = {"user_id": data.user_vocab.lookup(t["user"].to_numpy()),
+            "item_id": data.item_vocab.lookup(t["item"].to_numpy())}
+    import pandas as pd
+
+    recs, test = lists.to_frame(split.train), pd.DataFrame(test)
+    for kind in ("csv", "parquet"):
+        getattr(recs, f"to_{kind}")(folder / f"recs.{kind}", index=False)
+        getattr(test, f"to_{kind}")(folder / f"test.{kind}", index=False)
+    t0 = time.perf_counter()
+    train, held = read_test((folder / "test.csv").read_bytes(), data)
+    imported = read_recommendations((folder / "recs.csv").read_bytes(), data, test=held)
+    memory = AuditContext(train, held, k=10).audit(imported.lists, n_bootstrap=200,
+                                                   n_permutations=200, seed=0)
+    print(f"  memory engine (CSV, 200 + 200): {time.perf_counter() - t0:.1f} s")
+    worst_all = 0.0
+    for kind in ("csv", "parquet"):
+        t0 = time.perf_counter()
+        with DuckDBContext.from_dataset(data, test=folder / f"test.{kind}", threads=threads) as c:
+            result = c.audit(folder / f"recs.{kind}", n_bootstrap=200, n_permutations=200,
+                             seed=0)
+        print(f"  duckdb engine ({kind}, 200 + 200): {time.perf_counter() - t0:.1f} s")
+        worst = {"overall": float(np.nanmax(np.abs(memory.overall.to_numpy(float)
+                                                   - result.overall.to_numpy(float))))}
+        se_worst = 0.0
+        for name in TABLES:
+            a, b = getattr(memory, name), getattr(result, name)
+            drop = [c for c in (*BOOTSTRAP.get(name, ()), *SE_COLUMNS) if c in a.columns]
+            worst[name] = largest_difference(a.drop(columns=drop), b.drop(columns=drop))
+            keep = [c for c in SE_COLUMNS if c in a.columns and c not in BOOTSTRAP.get(name, ())]
+            if keep and name != "overall_ci":
+                se_worst = max(se_worst, largest_difference(a[keep], b[keep]))
+        print("    largest difference per table: " + ", ".join(
+            f"{n} {v:.1e}" for n, v in worst.items()))
+        print(f"    standard-error columns (se, intervals, statistics): {se_worst:.1e}")
+        worst_all = max(worst_all, *worst.values())
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"exactness at ML-1M size: largest difference {worst_all:.1e} "
+          f"({'met' if worst_all <= 1e-9 else 'NOT MET'} at 1e-9)")
+    return 0 if worst_all <= 1e-9 else 1
+
+
 def fit(xs, ys) -> tuple[float, float]:
     """Least-squares ``log y = a + b log x``: ``(b, a)``."""
     lx, ly = np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float))
@@ -154,7 +252,11 @@ def main(argv=None) -> int:
     parser.add_argument("--permutations", type=int, default=200)
     parser.add_argument("--keep", metavar="DIR", help="write the data here and keep it")
     parser.add_argument("--skip", default="", help="parts to skip: a, b and/or c (e.g. 'c')")
+    parser.add_argument("--exact", action="store_true",
+                        help="the ML-1M-size exactness check instead of the timings")
     args = parser.parse_args(argv)
+    if args.exact:
+        return exact(args.threads)
     parts = [p for p in ("a", "b", "c") if p not in args.skip]
     settings = {"a": (0, 0), "b": (args.bootstrap, 0), "c": (args.bootstrap, args.permutations)}
     results = []

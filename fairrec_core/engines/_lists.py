@@ -40,7 +40,9 @@ class ListFacts:
 
 
 def _valid_number(value: str, valid) -> str:
-    bad = f"{value} IS NULL OR NOT isfinite({value}) OR {value} < {valid.lo!r} OR {value} > {valid.hi!r}"
+    """SQL: ``value`` is empty, not finite, outside ``valid`` or (ranks) not whole."""
+    bad = (f"{value} IS NULL OR NOT isfinite({value}) OR {value} < {valid.lo!r} "
+           f"OR {value} > {valid.hi!r}")
     return f"{bad} OR {value} <> round({value})" if valid.integer else bad
 
 
@@ -71,7 +73,8 @@ def _check(con, s, label, where, has_rank, has_score) -> str:
             numbers(con, s, "rank", RANK)
         if has_score:
             numbers(con, s, "score", VALUE)
-    return f"SELECT *, {key} AS _key FROM ({mapped(con, s, where=where, check=False, columns=ids)})"
+    detailed = mapped(con, s, where=where, check=False, columns=ids)
+    return f"SELECT *, {key} AS _key FROM ({detailed})"
 
 
 def _duplicates(con, s, sql: str, has_rank: bool, k: int):

@@ -21,8 +21,13 @@ Each metric is ``CASE WHEN defined THEN value END`` over the aggregates (NULL, r
 where undefined). Calibration sums its cell contribution over the (user, category) cells: with
 up to ``PIVOT`` categories, over per-user sums of the item weights of each category (history:
 p = sum / n_hist; list: q = sum / m), columns of the per-user aggregates, the cells written out
-by substituting p and q in the one formula; beyond, over a join of the (user, category) rows of
-the history's distribution and the list's.
+by substituting p and q in the one formula (where every item weighs 1 in the category of its ILD
+category, the list's sums are ILD's per-category counts, not summed twice); beyond, over a join
+of the (user, category) rows of the history's distribution and the list's.
+
+Each range also adds its share of the catalogue counts (:func:`slot_sql`: slots and exposure
+per item, slots and history rows per cell and combination of item-attribute values), summed
+over the ranges by :func:`slot_totals`.
 
 The result, ``fr_um``, has one row per listed user (a list or test items):
 ``user, user_id, n_test, n_hist, hist_pop, m``, one column per metric of ``USER_METRICS`` and the
