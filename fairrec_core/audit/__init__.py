@@ -4,7 +4,8 @@ one computation for the dashboard and the command line.
 
 Build an :class:`AuditContext` once per train / test split, then assess any ranked lists:
 ``ctx.user_metrics(lists)``, ``ctx.summarize(lists)`` (fast) or ``ctx.audit(lists)`` (an
-:class:`AuditResult` with everything, serialisable with ``to_dict()``).
+:class:`AuditResult` with everything, serialisable with ``to_dict()``). An ``audit --out`` folder
+opens again with :func:`read_audit_folder` (every per-group table, from ``metrics.json``).
 """
 
 from fairrec_core.audit._adjusted import (
@@ -21,6 +22,13 @@ from fairrec_core.audit._context import (
     USER_METRICS,
     AuditContext,
 )
+from fairrec_core.audit._folder import (
+    METRICS_FILE,
+    OpenedAudit,
+    open_audit_metrics,
+    read_audit_folder,
+    read_audit_metrics,
+)
 from fairrec_core.audit._gaps import FOUR_FIFTHS, MIN_GROUP_SIZE
 from fairrec_core.audit._gate import GATE_HELP, GATE_STATISTICS, FailCondition
 from fairrec_core.audit._groups import (
@@ -33,7 +41,7 @@ from fairrec_core.audit._groups import (
     user_groupings,
 )
 from fairrec_core.audit._items import POPULARITY_BAND
-from fairrec_core.audit._result import AuditResult
+from fairrec_core.audit._result import FORMAT_VERSION, AuditResult
 from fairrec_core.audit._summary import AuditSummary
 
 __all__ = [
@@ -43,11 +51,13 @@ __all__ = [
     "BEYOND_METRICS",
     "CATALOGUE_METRICS",
     "DEFAULT_GROUPS",
+    "FORMAT_VERSION",
     "FOUR_FIFTHS",
     "GATE_HELP",
     "GATE_STATISTICS",
     "INTERSECTION",
     "MAX_AUDITED_ATTRIBUTES",
+    "METRICS_FILE",
     "MIN_GROUP_SIZE",
     "POPULARITY_BAND",
     "UNINFORMATIVE",
@@ -57,9 +67,13 @@ __all__ = [
     "AuditSummary",
     "FailCondition",
     "Grouping",
+    "OpenedAudit",
     "activity_covariates",
     "adjusted_gaps",
     "audited_attributes",
     "numeric_user_columns",
+    "open_audit_metrics",
+    "read_audit_folder",
+    "read_audit_metrics",
     "user_groupings",
 ]

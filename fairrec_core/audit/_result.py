@@ -16,6 +16,8 @@ from fairrec_core.errors import DataError
 
 #: Points of the Lorenz curve written to ``metrics.json``.
 LORENZ_POINTS = 101
+#: The ``metrics.json`` layout this version writes (``format_version``) and reads back.
+FORMAT_VERSION = 1
 
 
 def _num(x):
@@ -182,9 +184,19 @@ class AuditResult:
                            sensitive_features=sensitive)
 
     # ---- serialisation ------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict, *, users: pd.DataFrame | None = None) -> AuditResult:
+        """The result back from its :meth:`to_dict` (a ``metrics.json``): every per-group table;
+        ``users`` is empty unless given (see :mod:`fairrec_core.audit._from_dict` for what the
+        file does not hold). Use :func:`read_audit_metrics` for a file: it checks it first."""
+        from fairrec_core.audit._from_dict import result_fields
+
+        return cls(**result_fields(data, users))
+
     def to_dict(self) -> dict:
-        """The ``metrics.json`` structure: ``k``, ``overall``, ``groups``, ``gaps``, ``parity``,
-        ``exposure``, ``popularity`` (plus settings and notes); NaN becomes null.
+        """The ``metrics.json`` structure: ``format_version`` (:data:`FORMAT_VERSION`), ``k``,
+        ``overall``, ``groups``, ``gaps``, ``parity``, ``exposure``, ``popularity`` (plus
+        settings and notes); NaN becomes null. :meth:`from_dict` reads it back.
 
         ``gaps.<attribute>.<metric>`` holds ``difference``, ``difference_ci95`` (the
         simultaneous interval, = ``difference_ci95_simultaneous``), ``ratio``, ``p_value`` (the
@@ -199,6 +211,7 @@ class AuditResult:
         p_adjusted_bh}``); the meaning of each is in the class docstring."""
         k = self.k
         out = {
+            "format_version": FORMAT_VERSION,
             "k": k,
             "n_users": self.n_users,
             "n_users_evaluated": self.n_evaluated,
