@@ -25,7 +25,10 @@ PAGES = (
     ("pages/9_New_items.py", "New items", ":material/fiber_new:"),
     ("pages/10_LLM_audit.py", "LLM audit", ":material/smart_toy:"),
     ("pages/11_Privacy.py", "Privacy", ":material/lock:"),
+    ("pages/12_Open_audit.py", "Open an audit", ":material/folder_open:"),
 )
+#: Pages that show an audit read from files and load no data set or model in the session.
+FILE_PAGES = ("pages/12_Open_audit.py",)
 PAGE_PATH = {label: path for path, label, _ in PAGES}
 
 TAGLINE = (

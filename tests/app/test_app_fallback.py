@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from fairrec_app import keys
-from fairrec_app.layout import PAGES
+from fairrec_app.layout import FILE_PAGES, PAGES
 from fairrec_app.settings import ModelChoice
 from fairrec_app.sources import DataSource
 from fairrec_core import names
@@ -20,7 +20,8 @@ SPEC = SyntheticSpec(users=300, items=120, interactions=6000, seed=5)
 #: EASE needs two float64 item x item arrays: 2 * 120 * 120 * 8 = 230,400 bytes; ALS's largest
 #: dense array (a row of scores, the factor matrices) is far below this limit.
 LIMIT = 100_000
-MODEL_PAGES = [path for path, *_ in PAGES if path != "pages/1_Data.py"]
+#: Every page that uses the session's model (the Open an audit page reads files only).
+MODEL_PAGES = [path for path, *_ in PAGES if path != "pages/1_Data.py" and path not in FILE_PAGES]
 
 
 def _state(choice: ModelChoice | None = None) -> dict:

@@ -206,6 +206,16 @@ def check_privacy(at, core):
     assert views.REQUEST not in at.session_state and not at.get("plotly_chart")
 
 
+def check_open_audit(at, core):
+    # nothing opened yet: the folder box under the data roots and the upload, no audit drawn
+    from fairrec_app import paths
+
+    assert at.text_input(key=keys.widget("open_audit", "path")).value == ""
+    assert f"Data folders: {paths.roots_label()}" in [c.value for c in at.caption]
+    assert at.info[-1].value.startswith("Name an audit's output folder")
+    assert not at.get("plotly_chart") and not at.metric
+
+
 CHECKS = {
     "app.py": check_home,
     "pages/0_Scorecard.py": check_scorecard,
@@ -220,6 +230,7 @@ CHECKS = {
     "pages/9_New_items.py": check_new_items,
     "pages/10_LLM_audit.py": check_llm_audit,
     "pages/11_Privacy.py": check_privacy,
+    "pages/12_Open_audit.py": check_open_audit,
 }
 
 

@@ -146,9 +146,10 @@ def _check_every_page(request, page, base: str, data: str) -> list[str]:
         for m in TECHNICAL.finditer(text):
             around = text[max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
             problems.append(f"{data} · {label}: technical identifier {m.group()!r} in “{around}”")
-        # the re-ranker is on: the sidebar names it in words on every page but What-if
+        # the re-ranker is on: the sidebar names it in words on every page but What-if (and
+        # Open an audit, which reads files and uses no session data)
         side = page.locator('[data-testid="stSidebar"]').inner_text()
-        if label not in ("What-if", "Data") and RERANKER not in side:
+        if label not in ("What-if", "Data", "Open an audit") and RERANKER not in side:
             problems.append(f"{data} · {label}: the sidebar does not name the re-ranking in use")
     return problems
 
