@@ -20,6 +20,7 @@ import numpy as np
 
 from fairrec_core.errors import ModelError
 from fairrec_core.models._base import Progress, Recommender
+from fairrec_core.models._dpsgd import check_private
 from fairrec_core.models._features import feature_codes
 from fairrec_core.models._torch import (
     check_positive_float,
@@ -77,6 +78,11 @@ def _tower_class():
             e = self.ids(ids)
             if keep_id is not None:
                 e = e * keep_id[:, None]
+            return self.head(e, ids, codes)
+
+        def head(self, e, ids, codes):
+            """The tower's output from the id embeddings ``e`` already looked up (DP-SGD
+            passes a user's own row in; ``ids`` index the text embeddings)."""
             parts = [e] + [emb(codes[:, j]) for j, emb in enumerate(self.features)]
             if self.text is not None:
                 parts.append(self.project(self.text.index_select(0, ids)))
@@ -112,7 +118,17 @@ class TwoTower(Recommender):
 
     ``item_text``: also feed each item's text embedding to the item tower (see the module
     docstring); the embeddings come from the cache of :mod:`fairrec_core.text` (folder
-    ``$FAIRREC_CACHE``, default ``~/.cache/fairrec``) or are computed once and stored there."""
+    ``$FAIRREC_CACHE``, default ``~/.cache/fairrec``) or are computed once and stored there.
+
+    Differential privacy (issue 17, :mod:`fairrec_core.models._dpsgd_twotower`):
+    ``dp_epsilon > 0`` trains by DP-SGD with per-user clipping — each Poisson-sampled user's
+    sampled softmax over ``dp_positives`` of their interactions against ``dp_negatives``
+    uniform items; every shared parameter (item tower, item biases, the user tower's feature
+    embeddings and MLP) clipped to ``dp_clip`` per user and noised; user id rows from their own
+    user's loss only (joint DP) — for exactly ``epochs`` epochs without validation, ``dp_delta``
+    and ``dp_sample`` as BPR's; the accountant's ε at ``dp_delta`` is ``dp_epsilon_spent_``
+    (None without DP). Not with fairness penalties, interaction weights or the leakage
+    projection. ``dp_epsilon=0`` is the ordinary training."""
 
     name = "twotower"
     takes_weights: ClassVar[bool] = True
@@ -135,7 +151,7 @@ class TwoTower(Recommender):
         "user_sizes_": (("user_columns",), "int64", None),
         "item_sizes_": (("item_columns",), "int64", None),
     }
-    _scalars = ("user_features_used_", "item_features_used_", "epochs_")
+    _scalars = ("user_features_used_", "item_features_used_", "epochs_", "dp_epsilon_spent_")
     #: Hyperparameters that size the network (checked against the saved weights on load).
     _module_params = ("dim", "feature_dim", "hidden")
 
@@ -159,6 +175,12 @@ class TwoTower(Recommender):
         fairness_attr: str = "gender",
         leakage_attr: str = "",
         leakage_rounds: int = 4,
+        dp_epsilon: float = 0.0,
+        dp_delta: float = 1e-5,
+        dp_clip: float = 1.0,
+        dp_sample: int = 256,
+        dp_positives: int = 16,
+        dp_negatives: int = 64,
         random_state: int = 42,
     ):
         self.dim = dim
@@ -179,6 +201,12 @@ class TwoTower(Recommender):
         self.fairness_attr = fairness_attr
         self.leakage_attr = leakage_attr
         self.leakage_rounds = leakage_rounds
+        self.dp_epsilon = dp_epsilon
+        self.dp_delta = dp_delta
+        self.dp_clip = dp_clip
+        self.dp_sample = dp_sample
+        self.dp_positives = dp_positives
+        self.dp_negatives = dp_negatives
         self.random_state = random_state
 
     def _check_params(self) -> None:
@@ -195,6 +223,8 @@ class TwoTower(Recommender):
             raise ModelError(f"twotower: item_text must be true or false, got {self.item_text!r}")
         check_fraction(self.name, self.validation)
         check_fairness(self)
+        check_private(self)
+        check_positive_int("dp_negatives", self)
 
     def _check_loaded(self) -> str | None:
         """What is inconsistent in loaded arrays (codes outside their feature's size), or None."""
@@ -226,6 +256,10 @@ class TwoTower(Recommender):
             train.items, self.item_features
         )
         text = self._text(train, progress) if self.item_text else None
+        self.dp_epsilon_spent_ = None
+        if float(self.dp_epsilon) > 0:
+            self._fit_private(train, text, progress)
+            return
         fit, val = holdout(train, check_fraction(self.name, self.validation), int(self.random_state))
         inter = fit.interactions
         users = inter["user"].to_numpy(np.int64)
@@ -290,6 +324,26 @@ class TwoTower(Recommender):
             report_stop(progress, stopper, epoch, total, "epoch")
         self._take(net, train.user_counts == 0)
         self.user_vectors_ = project_users(self, train, self.user_vectors_)
+        self.module_ = net.eval()
+
+    def _fit_private(self, train, text, progress) -> None:
+        import torch
+
+        from fairrec_core.models._dpsgd_twotower import fit_private
+
+        if loss_weights(train) is not None:
+            raise ModelError(f"{self.name}: interaction weights cannot be used with dp_epsilon")
+
+        def report(epoch, total, loss):
+            if progress is not None:
+                progress(Progress(epoch, total, loss, None, f"epoch {epoch}/{total} (DP-SGD)"))
+
+        with seeded(self.random_state):
+            net = self._build_module()
+            if text is not None:
+                net.item.text.copy_(torch.from_numpy(text))
+            self.dp_epsilon_spent_ = fit_private(self, train, net, report)
+        self._take(net, train.user_counts == 0)
         self.module_ = net.eval()
 
     def _text(self, train, progress) -> np.ndarray:
