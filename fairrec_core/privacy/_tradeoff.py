@@ -1,5 +1,5 @@
-"""The privacy-accuracy-fairness trade-off of DP-SGD training (issue 17): BPR trained at several
-ε, each model's top-k lists audited on one attribute — overall NDCG@k and each group's with
+"""The privacy-accuracy-fairness trade-off of DP-SGD training (issue 17): BPR or the two-tower
+model trained at several ε, each model's top-k lists audited on one attribute — overall NDCG@k and each group's with
 bootstrap intervals, the gap with its simultaneous interval and permutation p-value, all from
 :meth:`fairrec_core.audit.AuditContext.audit`."""
 
@@ -16,6 +16,12 @@ from fairrec_core.errors import DataError
 #: The DP-SGD settings of ``benchmarks/bench_privacy.py --part training`` (picked from a handful
 #: of ε = 8 runs on MovieLens 100K, not tuned per ε).
 DP_BPR = {"factors": 16, "lr": 0.002, "epochs": 30}
+#: The two-tower's (picked from a handful of ε = 8 runs on MovieLens 100K: 30 epochs and 256
+#: negatives per user 0.206 NDCG@10; lr 0.006 0.199, 64 negatives 0.194, 60 epochs 0.189, a
+#: full batch of users 0.209-0.216 at 3-7x the time; not tuned per ε).
+DP_TWOTOWER = {"epochs": 30, "lr": 0.02, "dp_negatives": 256}
+#: The models DP-SGD can train, each with its default settings for :func:`dp_tradeoff`.
+DP_MODELS = {"bpr": DP_BPR, "twotower": DP_TWOTOWER}
 #: The ε of the benchmark; ``inf`` is ordinary training (no clipping, no noise).
 EPSILONS = (math.inf, 8.0, 4.0, 2.0, 1.0)
 #: Columns of the table :func:`dp_tradeoff` returns, one row per ε and series.
@@ -42,11 +48,12 @@ def _check(epsilons: Sequence[float]) -> tuple[float, ...]:
     return tuple(out)
 
 
-def train_at(train, epsilon: float, params: dict, infinity_params: dict | None, progress=None):
-    """The BPR of one point: DP-SGD at ``epsilon`` with ``params``; at ``inf`` ordinary training
-    with ``infinity_params`` (None: ``params`` without DP and without a validation holdout, so
-    that only the clipping and noise differ)."""
-    from fairrec_core.models import BPR
+def train_at(train, epsilon: float, params: dict, infinity_params: dict | None, progress=None,
+             *, model: str = "bpr"):
+    """The ``model`` (a key of :data:`DP_MODELS`) of one point: DP-SGD at ``epsilon`` with
+    ``params``; at ``inf`` ordinary training with ``infinity_params`` (None: ``params`` without
+    DP and without a validation holdout, so that only the clipping and noise differ)."""
+    from fairrec_core.models import MODELS
 
     if math.isinf(epsilon):
         settings = ({**params, "validation": 0.0} if infinity_params is None
@@ -54,7 +61,7 @@ def train_at(train, epsilon: float, params: dict, infinity_params: dict | None, 
         settings["dp_epsilon"] = 0.0
     else:
         settings = {**params, "dp_epsilon": float(epsilon)}
-    return BPR(**settings).fit(train, progress=progress)
+    return MODELS[model](**settings).fit(train, progress=progress)
 
 
 def point_rows(res, attribute: str, k: int, epsilon: float, spent) -> list[dict]:
@@ -80,11 +87,12 @@ def point_rows(res, attribute: str, k: int, epsilon: float, spent) -> list[dict]
 
 
 def dp_tradeoff(train, test, *, epsilons: Sequence[float] = EPSILONS, attribute: str = "gender",
-                k: int = 10, params: dict | None = None, infinity_params: dict | None = None,
-                n_bootstrap: int = 1000, n_permutations: int = 1000, seed: int | None = 0,
+                k: int = 10, model: str = "bpr", params: dict | None = None,
+                infinity_params: dict | None = None, n_bootstrap: int = 1000, n_permutations: int = 1000, seed: int | None = 0,
                 progress: Progress | None = None) -> pd.DataFrame:
-    """Train BPR at each ε of ``epsilons`` on ``train`` (DP-SGD with ``params``, default
-    :data:`DP_BPR`; ``inf``: see :func:`train_at`), recommend ``k`` items to every user with test
+    """Train ``model`` (``"bpr"`` or ``"twotower"``) at each ε of ``epsilons`` on ``train``
+    (DP-SGD with ``params``, default the model's entry of :data:`DP_MODELS`; ``inf``: see
+    :func:`train_at`), recommend ``k`` items to every user with test
     items and audit the lists on ``attribute``.
 
     Returns a tidy table (:data:`COLUMNS`), ε in the order given: per ε, ``series`` "overall"
@@ -97,7 +105,10 @@ def dp_tradeoff(train, test, *, epsilons: Sequence[float] = EPSILONS, attribute:
     from fairrec_core.models import top_n
 
     epsilons = _check(epsilons)
-    params = dict(DP_BPR if params is None else params)
+    if model not in DP_MODELS:
+        raise DataError(f"dp_tradeoff: model must be one of {', '.join(DP_MODELS)}, got "
+                        f"{model!r}")
+    params = dict(DP_MODELS[model] if params is None else params)
     ctx = AuditContext(train, test, k=k, groups=[attribute], intersections=False)
     users = np.flatnonzero(test.user_counts > 0)
     rows: list[dict] = []
@@ -109,10 +120,10 @@ def dp_tradeoff(train, test, *, epsilons: Sequence[float] = EPSILONS, attribute:
             if progress is not None:
                 progress((i + min(1.0, p.step / max(1, p.total))) / n, f"{label}: {p.message}")
 
-        model = train_at(train, eps, params, infinity_params, report)
-        res = ctx.audit(top_n(model, users, k), n_bootstrap=n_bootstrap,
+        fitted = train_at(train, eps, params, infinity_params, report, model=model)
+        res = ctx.audit(top_n(fitted, users, k), n_bootstrap=n_bootstrap,
                         n_permutations=n_permutations, seed=seed)
-        spent = model.dp_epsilon_spent_
+        spent = fitted.dp_epsilon_spent_
         rows += point_rows(res, attribute, k, eps, np.nan if spent is None else float(spent))
         if progress is not None:
             progress((i + 1) / n, f"{label}: audited")

@@ -90,3 +90,24 @@ def test_progress_rises_to_one_over_the_trainings(result):
 def test_bad_epsilons_are_refused_in_words(shop_split, epsilons, message):
     with pytest.raises(DataError, match=message):
         dp_tradeoff(shop_split.train, shop_split.test, epsilons=epsilons)
+
+
+def test_the_two_tower_points_are_its_models_accountant_and_audit(shop_split):
+    from fairrec_core.models import TwoTower
+
+    fast = dict(dim=8, feature_dim=4, hidden=16, epochs=2, dp_sample=128, dp_positives=4,
+                dp_negatives=8)
+    with limit_threads(2):
+        table = dp_tradeoff(shop_split.train, shop_split.test, epsilons=EPS, attribute="gender",
+                            model="twotower", params=fast, n_bootstrap=200, n_permutations=200,
+                            seed=0)
+        plain = TwoTower(validation=0.0, **fast).fit(shop_split.train)
+        private = TwoTower(dp_epsilon=4.0, **fast).fit(shop_split.train)
+    _check_point(table, math.inf, _audit(shop_split, plain))
+    _check_point(table, 4.0, _audit(shop_split, private))
+    assert (table[table["epsilon"] == 4.0]["epsilon_spent"] == private.dp_epsilon_spent_).all()
+
+
+def test_an_unknown_model_is_refused_in_words(shop_split):
+    with pytest.raises(DataError, match="model must be one of bpr, twotower"):
+        dp_tradeoff(shop_split.train, shop_split.test, model="ease")
