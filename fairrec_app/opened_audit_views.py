@@ -8,6 +8,7 @@ opens from its files (:func:`fairrec_core.audit.read_audit_folder`)."""
 from __future__ import annotations
 
 import json
+import re
 
 import streamlit as st
 
@@ -91,7 +92,8 @@ def render(where: str, opened: OpenedAudit) -> None:
     what = f"{about['Lists']} on {about['Data']}" if {"Lists", "Data"} <= set(about) else where
     st.markdown(f"**Opened:** `{where}` · {what} · top-{opened.k}")
     if not layout.presenter():
-        st.caption(" · ".join(f"{label}: {text}" for label, text in opened.description()
+        st.caption(" · ".join(f"{label} {text}" if label == "Computed" else f"{label}: {text}"
+                              for label, text in opened.description()
                               if label not in ("Lists", "Data")))
     st.info(NOT_AVAILABLE, icon=":material/info:")
     if opened.differentially_private:
@@ -103,9 +105,9 @@ def render(where: str, opened: OpenedAudit) -> None:
 def _full(opened: OpenedAudit) -> None:
     res = opened.result
     st.markdown(f"{res.n_evaluated:,} users with held-out items of {res.n_users:,} listed.")
-    if not layout.presenter():
+    if not layout.presenter():  # as on the Fairness audit page: the CLI's option, no API name
         for note in res.notes:
-            st.caption(note)
+            st.caption(re.sub(r"include_uninformative / ", "", note))
     if not res.attributes:
         st.warning("This audit has no user groups to compare.", icon=":material/group_off:")
         return

@@ -28,6 +28,8 @@ EXPECTED = "expected the --out folder of `python -m fairrec_core audit`"
 #: The top-level keys of a (non-private) audit's metrics.json.
 REQUIRED = ("k", "n_users", "n_users_evaluated", "settings", "overall", "overall_ci95",
             "groups", "gaps", "parity", "exposure", "popularity")
+#: How :meth:`OpenedAudit.description` names the engines of ``audit --engine``.
+ENGINE_WORDS = {"memory": "in memory", "duckdb": "by DuckDB, out of core"}
 PRIVATE_REQUIRED = ("k", "privacy", "overall", "overall_ci95", "groups", "gaps")
 
 
@@ -68,7 +70,7 @@ class OpenedAudit:
         if s.get("rerank"):
             out.append(("Re-ranking", " then ".join(map(str, s["rerank"]))))
         if s.get("engine"):
-            out.append(("Computed by", f"the {s['engine']} engine"))
+            out.append(("Computed", ENGINE_WORDS.get(s["engine"], f"by {s['engine']}")))
         if s.get("n_bootstrap") is not None:
             out.append(("Resampling", f"{s['n_bootstrap']} bootstrap resamples, "
                                       f"{s.get('n_permutations')} permutations, seed "

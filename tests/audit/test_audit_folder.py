@@ -151,7 +151,7 @@ def test_folder_written_by_the_cli_with_duckdb(tmp_path):
     entry = metrics["gaps"]["gender"]["ndcg@10"]
     assert (gap["difference"], gap["p_value_pair"], [gap["ci_lo"], gap["ci_hi"]]) == (
         entry["difference"], entry["p_value_pair"], entry["difference_ci95"])
-    assert dict(opened.description())["Computed by"] == "the duckdb engine"
+    assert dict(opened.description())["Computed"] == "by DuckDB, out of core"
     # the memory engine's folder opens the same way, and agrees with DuckDB's (summation order)
     mem = read_audit_folder(memory).result
     _same(mem.groups, res.groups, ["attribute", "group", "metric"],
