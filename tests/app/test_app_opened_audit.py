@@ -201,3 +201,17 @@ def test_a_private_release(page, folders):
         if not entry["suppressed"]:
             assert table.loc[g, glossary.label("ndcg@10")] == entry["ndcg@10"]
     _no_session_data(at)
+
+
+def test_presenter_mode_keeps_the_verdicts(folders, monkeypatch):
+    """Presenter mode: the gap cards and charts stay; the p-value tables and downloads go."""
+    from fairrec_app import layout
+
+    monkeypatch.setenv("FAIRREC_DATA_ROOTS", str(folders))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state[layout.PRESENTER] = True
+    at.switch_page(PAGE).run()
+    at = _open(at, folders / "duckdb")
+    assert {"Difference", "Ratio"} <= {m.label for m in at.metric}
+    assert not [d for d in at.dataframe if "p adjusted (max-T)" in d.value.columns]
+    assert not at.get("download_button") and len(at.get("plotly_chart")) >= 6

@@ -206,3 +206,16 @@ def test_a_broken_entry_and_a_missing_folder(demo_audit, tmp_path):
     with pytest.raises(DataError, match=r"metrics.json: an entry is not as a fairrec audit "
                                         r"writes it \(no 'n_users'\)"):
         read_audit_folder(tmp_path)
+
+
+def test_the_per_user_table_as_parquet(demo_audit, tmp_path):
+    """``audit --engine duckdb`` writes users.parquet for many users; it is read the same way."""
+    folder = _write(tmp_path / "out", demo_audit)
+    users = pd.read_csv(folder / "users.csv", dtype={"user_id": str, "gender": str,
+                                                     "age_group": str, "region": str})
+    users.to_parquet(folder / "users.parquet", index=False)
+    (folder / "users.csv").unlink()
+    opened = read_audit_folder(folder)
+    assert opened.users_note is None
+    _same(demo_audit.users.drop(columns=["user"]), opened.result.users,
+          ["user_id", "gender", "age_group", "region"])
