@@ -14,7 +14,14 @@ import streamlit as st
 
 from fairrec_app import audit_sections, audit_views, findings, keys, layout, paths, uploads
 from fairrec_core import charts, glossary, names
-from fairrec_core.audit import INTERSECTION, OpenedAudit, open_audit_metrics, read_audit_folder
+from fairrec_core.audit import (
+    INTERSECTION,
+    METRICS_FILE,
+    USERS_FILES,
+    OpenedAudit,
+    open_audit_metrics,
+    read_audit_folder,
+)
 
 PAGE = "open_audit"
 #: Session-state key: ``(what was opened, OpenedAudit, upload id or None)``.
@@ -27,6 +34,8 @@ NOT_AVAILABLE = (
     "leakage — they need the recommendation lists and the data, which a folder does not "
     "bring. To use them, load the data on the Data page.")
 NUMBER = st.column_config.NumberColumn
+#: The files of a folder that are read (:func:`fairrec_core.audit.read_audit_folder`).
+FILES = (METRICS_FILE, *USERS_FILES)
 
 
 @st.cache_data(show_spinner="Reading the audit folder…", max_entries=8)
@@ -38,7 +47,7 @@ def _read_folder(path: str, changed: tuple) -> OpenedAudit:
 
 def _stamp(folder) -> tuple:
     out = []
-    for name in ("metrics.json", "users.parquet", "users.csv"):
+    for name in FILES:
         f = folder / name
         info = f.stat() if f.is_file() else None
         out.append((name, info.st_mtime_ns, info.st_size) if info else (name,))
@@ -62,6 +71,9 @@ def chooser() -> None:
                 st.session_state.pop(OPENED, None)  # a failed open shows no older audit
                 with layout.input_box("Opening the audit", "read this folder"):
                     folder = paths.resolve_data_path(path)
+                    for name in FILES:  # a file linked from outside the roots is refused too
+                        if (folder / name).exists():
+                            paths.resolve_data_path(str(folder / name))
                     opened = _read_folder(str(folder), _stamp(folder))
                     st.session_state[OPENED] = (str(folder), opened, None)
         else:

@@ -24,6 +24,7 @@ from fairrec_core.audit._context import (
 )
 from fairrec_core.audit._folder import (
     METRICS_FILE,
+    USERS_FILES,
     OpenedAudit,
     open_audit_metrics,
     read_audit_folder,
@@ -61,6 +62,7 @@ __all__ = [
     "MIN_GROUP_SIZE",
     "POPULARITY_BAND",
     "UNINFORMATIVE",
+    "USERS_FILES",
     "USER_METRICS",
     "AuditContext",
     "AuditResult",

@@ -165,6 +165,18 @@ def test_a_bad_folder_is_one_error_box(page, folders, make, message):
     _no_session_data(at)
 
 
+def test_a_file_linked_from_outside_the_roots_is_refused(page, folders, tmp_path):
+    outside = tmp_path / "secret.csv"
+    outside.write_text("user_id,ndcg\nu1,0.5\n")
+    linked = folders / "linked"
+    linked.mkdir(exist_ok=True)
+    (linked / "metrics.json").write_bytes((folders / "duckdb" / "metrics.json").read_bytes())
+    (linked / "users.csv").symlink_to(outside)
+    at = _open(page, linked)
+    [error] = [e.value for e in at.error]
+    assert "only paths under the data folders" in error and not at.get("plotly_chart")
+
+
 def _bad(root, name, text):
     folder = root / name
     folder.mkdir(exist_ok=True)
