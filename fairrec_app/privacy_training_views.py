@@ -1,5 +1,6 @@
-"""The Privacy page: BPR trained by DP-SGD at several ε (:func:`fairrec_core.privacy.dp_tradeoff`)
-— the request form, the cached trainings behind one progress bar, and the trade-off on one chart
+"""The Privacy page: BPR or the two-tower model trained by DP-SGD at several ε
+(:func:`fairrec_core.privacy.dp_tradeoff`) — the request form (the model, groups, budgets and
+settings), the cached trainings behind one progress bar, and the trade-off on one chart
 (accuracy overall and per group above, the gap below), a table of every point, a sentence and
 downloads."""
 
@@ -15,15 +16,31 @@ import streamlit as st
 from fairrec_app import keys, layout, services
 from fairrec_core import names, wording
 from fairrec_core.errors import DataError
-from fairrec_core.privacy import DP_BPR
+from fairrec_core.privacy import DP_MODELS
 
 PAGE = "privacy_training"
 REQUEST = "privacy_training.request"  # the TradeoffRequest of the last Run
 RUN = "Train at every ε"
 #: The ε offered besides "no privacy", all picked by default.
 EPSILON_CHOICES = (8.0, 4.0, 2.0, 1.0)
-#: The DP-SGD settings the form starts from: the benchmark's (plus BPR's clip norm and δ).
-DEFAULTS = {**DP_BPR, "dp_clip": 1.0, "dp_delta": 1e-5}
+#: The models offered, in words.
+MODEL_NAMES = {"bpr": "BPR", "twotower": "Two-tower"}
+#: The size the form's first field sets, per model: (parameter, label, model default).
+SIZE = {"bpr": ("factors", "Factors", 64), "twotower": ("dim", "Dimensions", 32)}
+#: The DP-SGD settings the form starts from, per model: the benchmark's (plus the clip norm and
+#: δ; the model's size where the benchmark keeps the model's default).
+MODEL_DEFAULTS = {
+    m: {SIZE[m][0]: SIZE[m][2], **DP_MODELS[m], "dp_clip": 1.0, "dp_delta": 1e-5}
+    for m in DP_MODELS
+}
+DEFAULTS = MODEL_DEFAULTS["bpr"]
+#: What is private in each model's DP-SGD, for the caption under the chart.
+PRIVATE_PART = {
+    "bpr": "Only the item side of each model is private (joint differential privacy): each "
+           "user's own factors depend on their own data.",
+    "twotower": "The item tower and the user tower's shared layers are private; each user's own "
+                "id embedding depends on their own data (joint differential privacy).",
+}
 INFINITY = "∞"
 COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692")
 
@@ -35,6 +52,7 @@ class TradeoffRequest:
     attribute: str
     epsilons: tuple[float, ...]
     params_json: str
+    model: str = "bpr"
 
     @property
     def params(self) -> dict:
@@ -42,9 +60,12 @@ class TradeoffRequest:
 
 
 def request_form(attributes: list[str]) -> TradeoffRequest | None:
-    """The attribute, the ε and the DP settings; the request when Run is pressed, else the last
-    one of this session."""
+    """The model, the attribute, the ε and the DP settings; the request when Run is pressed,
+    else the last one of this session."""
     ss = st.session_state
+    model = st.radio("Model", list(MODEL_NAMES), format_func=MODEL_NAMES.get, horizontal=True,
+                     key=keys.widget(PAGE, "model"),
+                     help="BPR (matrix factorisation) or the two-tower network.")
     cols = st.columns([1, 2])
     attribute = cols[0].selectbox(
         "User groups", attributes, format_func=names.attribute,
@@ -55,37 +76,49 @@ def request_form(attributes: list[str]) -> TradeoffRequest | None:
         format_func=lambda e: f"ε = {e:g}", key=keys.widget(PAGE, "epsilons"),
         help="Smaller ε: stronger privacy for each user's training data, more noise. The model "
              "without privacy (ε = ∞) is always included.")
-    st.caption("Each model is BPR. With a budget ε it is trained by DP-SGD (each user's "
-               "gradient clipped, noise added; δ below); without privacy it is trained the same "
-               "way (same settings, same epochs) without clipping or noise.")
+    st.caption(f"Each model is {MODEL_NAMES[model]}. With a budget ε it is trained by DP-SGD "
+               "(each user's gradient clipped, noise added; δ below); without privacy it is "
+               "trained the same way (same settings, same epochs) without clipping or noise.")
+    defaults = MODEL_DEFAULTS[model]
+    size, size_label, _ = SIZE[model]
+    # BPR keeps the page's first keys; the two-tower's fields are its own (their defaults differ)
+    own = () if model == "bpr" else (model,)
     c = st.columns(5)
     params = {
-        "factors": c[0].number_input("Factors", 2, 256, DEFAULTS["factors"], step=2,
-                                     key=keys.widget(PAGE, "factors")),
-        "epochs": c[1].number_input("Epochs", 1, 200, DEFAULTS["epochs"],
-                                    key=keys.widget(PAGE, "epochs")),
-        "lr": c[2].number_input("Learning rate", 0.0001, 0.1, DEFAULTS["lr"], step=0.001,
-                                format="%.4f", key=keys.widget(PAGE, "lr")),
-        "dp_clip": c[3].number_input("Clip norm", 0.01, 100.0, DEFAULTS["dp_clip"], step=0.1,
-                                     key=keys.widget(PAGE, "clip"),
+        size: c[0].number_input(size_label, 2, 256, defaults[size], step=2,
+                                key=keys.widget(PAGE, *own, size)),
+        "epochs": c[1].number_input("Epochs", 1, 200, defaults["epochs"],
+                                    key=keys.widget(PAGE, *own, "epochs")),
+        "lr": c[2].number_input("Learning rate", 0.0001, 0.1, defaults["lr"], step=0.001,
+                                format="%.4f", key=keys.widget(PAGE, *own, "lr")),
+        "dp_clip": c[3].number_input("Clip norm", 0.01, 100.0, defaults["dp_clip"], step=0.1,
+                                     key=keys.widget(PAGE, *own, "clip"),
                                      help="Each user's gradient is clipped to this norm."),
-        "dp_delta": c[4].number_input("δ", 1e-9, 0.01, DEFAULTS["dp_delta"], format="%.0e",
-                                      key=keys.widget(PAGE, "delta"),
+        "dp_delta": c[4].number_input("δ", 1e-9, 0.01, defaults["dp_delta"], format="%.0e",
+                                      key=keys.widget(PAGE, *own, "delta"),
                                       help="The chance the ε guarantee may fail."),
     }
+    # the benchmark's settings the form does not show (the two-tower's negatives per user)
+    params = {**{k: v for k, v in defaults.items() if k not in params}, **params}
     if st.button(RUN, type="primary", icon=":material/play_arrow:", key=keys.widget(PAGE, "run")):
         with layout.error_box("Privacy"):
-            ss[REQUEST] = checked(attribute, epsilons, params)
+            ss[REQUEST] = checked(attribute, epsilons, params, model)
     return ss.get(REQUEST)
 
 
-def checked(attribute: str, epsilons, params: dict) -> TradeoffRequest:
+#: The settings that are counts (the rest are numbers).
+COUNTS = ("factors", "dim", "epochs", "dp_negatives")
+
+
+def checked(attribute: str, epsilons, params: dict, model: str = "bpr") -> TradeoffRequest:
     """The request (∞ first, then ε from large to small), or a DataError in words."""
     if not attribute:
         raise DataError("pick the user groups")
-    clean = {k: (int(v) if k in ("factors", "epochs") else float(v)) for k, v in params.items()}
+    if model not in MODEL_NAMES:
+        raise DataError(f"pick a model: {', '.join(MODEL_NAMES.values())}")
+    clean = {k: (int(v) if k in COUNTS else float(v)) for k, v in params.items()}
     eps = (math.inf, *sorted({float(e) for e in epsilons}, reverse=True))
-    return TradeoffRequest(attribute, eps, json.dumps(clean, sort_keys=True))
+    return TradeoffRequest(attribute, eps, json.dumps(clean, sort_keys=True), model)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -109,8 +142,8 @@ def tradeoff(split_key: str, k: int, request: TradeoffRequest, _train, _test) ->
     try:
         with limit_threads(services.threads()):
             return dp_tradeoff(_train, _test, epsilons=request.epsilons,
-                               attribute=request.attribute, k=k, params=request.params,
-                               progress=progress)
+                               attribute=request.attribute, k=k, model=request.model,
+                               params=request.params, progress=progress)
     finally:
         slot.empty()
 
@@ -233,8 +266,7 @@ def show(table: pd.DataFrame, request: TradeoffRequest, k: int) -> None:
     st.plotly_chart(chart(table, request.attribute, k), key=f"{PAGE}.chart")
     st.markdown(summary(table, request.attribute).replace("NDCG@10", f"NDCG@{k}"))
     st.caption("ε spent is what the privacy accountant reports after training (δ "
-               f"{request.params['dp_delta']:g}). Only the item side of each model is private "
-               "(joint differential privacy): each user's own factors depend on their own data.")
+               f"{request.params['dp_delta']:g}). {PRIVATE_PART[request.model]}")
     st.dataframe(points(table, request.attribute), hide_index=True, width="stretch")
     if layout.presenter():
         return

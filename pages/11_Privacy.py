@@ -1,5 +1,6 @@
 """Privacy: what training with differential privacy (DP-SGD) costs in accuracy, and whether it
-widens a gap between user groups — BPR at several privacy budgets ε on one chart."""
+widens a gap between user groups — BPR or the two-tower model at several privacy budgets ε on
+one chart."""
 
 import streamlit as st
 

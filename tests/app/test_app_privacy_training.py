@@ -108,3 +108,35 @@ def test_presenter_mode_keeps_the_chart_and_drops_the_downloads(expected):
     at = _run(open_page(PAGE, state={layout.PRESENTER: True}))  # the cached trainings
     assert _chart(at)["data"]
     assert not at.get("download_button")
+
+
+def test_the_two_tower_choice_trains_the_two_tower_as_the_core_does():
+    """Model "Two-tower": its own fields (dimensions, the benchmark's epochs and learning rate),
+    the table equal to the core's two-tower trade-off with the same settings, the caption
+    naming what is private."""
+    from fairrec_core.data import load_dataset, split_dataset
+    from fairrec_core.models import limit_threads
+    from fairrec_core.privacy import DP_TWOTOWER, dp_tradeoff
+
+    at = open_page(PAGE)
+    at.radio(key=keys.widget(views.PAGE, "model")).set_value("twotower").run()
+    own = ("twotower",)
+    assert at.number_input(key=keys.widget(views.PAGE, *own, "dim")).value == 32
+    assert at.number_input(key=keys.widget(views.PAGE, *own, "lr")).value == DP_TWOTOWER["lr"]
+    at.multiselect(key=keys.widget(views.PAGE, "epsilons")).set_value([8.0])
+    at.number_input(key=keys.widget(views.PAGE, *own, "epochs")).set_value(2)
+    next(b for b in at.button if b.label == views.RUN).click().run()
+    assert_ok(at)
+    assert not at.error, [e.value for e in at.error]
+    request = at.session_state[views.REQUEST]
+    assert request.model == "twotower"
+    params = {**views.MODEL_DEFAULTS["twotower"], "epochs": 2}
+    assert request.params == params
+    split = split_dataset(load_dataset("demo"), method="random", test_size=0.2, seed=42)
+    with limit_threads(2):
+        core = dp_tradeoff(split.train, split.test, epsilons=(math.inf, 8.0),
+                           attribute="gender", k=10, model="twotower", params=params)
+    shown = next(f.value for f in at.main.dataframe if "ε spent" in f.value.columns)
+    want = views.points(core, "gender")
+    assert shown.to_dict("list") == want.to_dict("list")
+    assert any(views.PRIVATE_PART["twotower"] in c.value for c in at.caption)
