@@ -143,8 +143,10 @@ def fit_private(model, fit, net, report) -> float:
             for k, v in shared.items():
                 v.grad = noisy[k]
             ids = params[USER_IDS]
+            # over the expected batch, not the sample's size: no user's row update depends on
+            # how many others were sampled
             ids.grad = torch.zeros_like(ids).index_add_(
-                0, torch.from_numpy(u), row_grads / max(len(u), 1))
+                0, torch.from_numpy(u), row_grads / p.expected_batch)
             opt.step()
             accountant.step(noise_multiplier=p.noise_multiplier, sample_rate=p.sample_rate)
         report(epoch, total, epoch_loss / max(seen, 1))
