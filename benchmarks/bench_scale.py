@@ -292,12 +292,22 @@ def main(argv=None) -> int:
     for part in parts:
         done = [r for r in results if r["part"] == part and r["status"] == 0]
         if len(done) >= 2:
-            bt, at = fit([r["rows"] for r in done], [r["seconds"] for r in done])
-            bm, am = fit([r["rows"] for r in done], [r["rss"] for r in done])
-            t100 = math.exp(at) * 1e8 ** bt
-            m100 = math.exp(am) * 1e8 ** bm / 2**30
-            print(f"growth ({part}): time ~ rows^{bt:.2f}, peak RSS ~ rows^{bm:.2f}; "
-                  f"extrapolated to 100M rows: {t100:.0f} s, {m100:.2f} GiB")
+            rows = [r["rows"] for r in done]
+            bt, at = fit(rows, [r["seconds"] for r in done])
+            bm, am = fit(rows, [r["rss"] for r in done])
+            line = (f"growth ({part}): over {len(done)} sizes, time ~ rows^{bt:.2f} and peak RSS"
+                    f" ~ rows^{bm:.2f}")
+            # the smallest sizes are dominated by fixed costs (start-up, reading the schema):
+            # the slope between the two largest is the one that says how the engine scales
+            top = done[-2:]
+            ratio = top[1]["rows"] / top[0]["rows"]
+            line += (f"; between the two largest, time x{top[1]['seconds'] / top[0]['seconds']:.1f}"
+                     f" and CPU x{top[1]['cpu'] / top[0]['cpu']:.1f} for x{ratio:.0f} rows, peak "
+                     f"RSS x{top[1]['rss'] / top[0]['rss']:.2f}")
+            if max(rows) < 1e8:
+                line += (f"; extrapolated to 100M rows: {math.exp(at) * 1e8 ** bt:.0f} s, "
+                         f"{math.exp(am) * 1e8 ** bm / 2**30:.2f} GiB")
+            print(line)
     return 0
 
 
