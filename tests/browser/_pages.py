@@ -18,7 +18,8 @@ from tests.browser.test_browser_app import (
 )
 from tests.browser.test_browser_plain import TECHNICAL
 
-__all__ = ["SHOTS", "_full_shot", "_no_exception", "_settle", "assert_plain", "page_at"]
+__all__ = ["SHOTS", "_full_shot", "_no_exception", "_settle", "assert_plain", "page_at",
+           "wait_for_count"]
 
 
 @contextmanager
@@ -58,3 +59,15 @@ def evaluate_until(page, script: str, arg=None, *, timeout: float = 45.0):
             return value
         page.mouse.wheel(0, 600)  # charts below the fold are drawn as they come into view
         page.wait_for_timeout(500)
+
+
+def wait_for_count(page, selector: str, at_least: int, *, timeout: float = 60.0) -> int:
+    """Wait until ``selector`` matches ``at_least`` elements (tables and charts are added after
+    the text above them, later on a busy machine); the count found, checked by the caller."""
+    try:
+        page.wait_for_function(
+            "([sel, n]) => document.querySelectorAll(sel).length >= n",
+            arg=[selector, at_least], timeout=timeout * 1000)
+    except Exception:  # noqa: BLE001 - the caller's assertion names what is missing
+        pass
+    return page.locator(selector).count()

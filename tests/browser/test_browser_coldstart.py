@@ -16,6 +16,7 @@ from tests.browser._pages import (
     assert_plain,
     evaluate_until,
     page_at,
+    wait_for_count,
 )
 
 pytestmark = pytest.mark.browser
@@ -52,6 +53,6 @@ def test_new_items_page_compares_models_and_draws_its_charts(request, tmp_path, 
             assert chart is not None, f"no chart {title!r}"
             assert chart["series"] == 2 and chart["bars"] == bars, (title, chart)
             assert sorted(chart["legend"]) == labels, chart
-        assert page.locator('[data-testid="stDataFrame"]').count() >= 3
+        assert wait_for_count(page, '[data-testid="stDataFrame"]', 3) >= 3
         _full_shot(page, SHOTS / "new_items.png")
         assert_plain(page)

@@ -17,6 +17,7 @@ from tests.browser._pages import (
     assert_plain,
     evaluate_until,
     page_at,
+    wait_for_count,
 )
 from tests.browser.test_browser_mitigation import LEGEND_JS
 from tests.browser.test_browser_training import _pick
@@ -58,6 +59,6 @@ def test_feedback_loop_runs_and_draws_its_charts(request, tmp_path, browser):
             arms = ("no intervention", f"{names.reranker('calibrated').lower()} (strength 0.5)")
             assert sorted(chart["legend"]) == sorted(
                 f"{names.attribute('gender')} {g} · {a}" for g in ("F", "M") for a in arms), chart
-        assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+        assert wait_for_count(page, '[data-testid="stDataFrame"]', 1) >= 1
         _full_shot(page, SHOTS / "feedback.png")
         assert_plain(page)

@@ -16,6 +16,7 @@ from tests.browser._pages import (
     assert_plain,
     evaluate_until,
     page_at,
+    wait_for_count,
 )
 
 pytestmark = pytest.mark.browser
@@ -72,6 +73,6 @@ def test_llm_audit_finds_the_planted_attribute_and_draws_its_charts(request, tmp
             assert chart is not None, (words, [c["title"] for c in charts])
             assert chart["bars"] == n and chart["errorbars"] == n, (words, chart)
             assert chart["lines"] >= 1, (words, chart)  # the neutral-vs-neutral line
-        assert page.locator('[data-testid="stDataFrame"]').count() >= 2
+        assert wait_for_count(page, '[data-testid="stDataFrame"]', 2) >= 2
         _full_shot(page, SHOTS / "llm_audit.png")
         assert_plain(page)

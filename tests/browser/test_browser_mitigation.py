@@ -11,6 +11,7 @@ import re
 import pytest
 
 from fairrec_core import names
+from tests.browser._pages import wait_for_count
 from tests.browser.test_browser_app import (
     CLIPPED_JS,
     SHOTS,
@@ -88,7 +89,7 @@ def test_mitigation_sweep_draws_the_trade_off_chart(request, tmp_path, browser):
         # a line of points per way, the best trade-offs and the model as it is
         assert chart["lines"] == len(ways) + 2, chart
         assert chart["points"] >= 2 * len(ways), chart  # strengths 0 and 1 of each way
-        assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+        assert wait_for_count(page, '[data-testid="stDataFrame"]', 1) >= 1
         _full_shot(page, SHOTS / "mitigation.png")
         problems = page.evaluate(CLIPPED_JS)
         text = page.evaluate("() => document.body.innerText")

@@ -16,6 +16,7 @@ from tests.browser._pages import (
     assert_plain,
     evaluate_until,
     page_at,
+    wait_for_count,
 )
 from tests.browser.test_browser_mitigation import LEGEND_JS
 
@@ -46,7 +47,7 @@ def test_privacy_training_draws_the_trade_off_chart(request, tmp_path, browser):
         assert chart["legend"] == ["All users", "gender F", "gender M", "gender U", "Gap"], chart
         assert chart["lines"] == 5, chart
         assert chart["points"] == 5 * 2, chart  # no privacy and ε = 8 on each line
-        assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+        assert wait_for_count(page, '[data-testid="stDataFrame"]', 1) >= 1
         assert page.get_by_role("button", name="Points (CSV)").count() == 1
         _full_shot(page, SHOTS / "privacy_training.png")
         assert_plain(page)
