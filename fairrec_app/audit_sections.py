@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fairrec_app import audit_views, findings, keys, widgets
+from fairrec_app import audit_views, findings, keys, layout, widgets
 from fairrec_core import charts, glossary, names
 
 
@@ -53,6 +53,26 @@ def groups_and_gap(res, attr: str, metric: str, page: str):
         audit_views.gap_cards(res, attr, metric)
         audit_views.group_means(table, metric)
     return table
+
+
+def comparisons(res, attr: str, metric: str, *, no_pairs: str | None = None) -> None:
+    """Which groups differ: in presenter mode the reference-group chart only; otherwise every
+    pair (or, where ``no_pairs`` says why they are not kept, that sentence), each group against
+    the rest and against the reference; then the gaps at equal activity."""
+    if layout.presenter():  # the verdicts: the cards above and the ratio chart; no p-values
+        audit_views.reference(res, attr, metric)
+    else:
+        if no_pairs:
+            st.subheader("Which pairs of groups differ?")
+            st.caption(no_pairs)
+        else:
+            audit_views.pairs(res, attr, metric)
+        left, right = st.columns(2)
+        with left:
+            audit_views.vs_rest(res, attr, metric)
+        with right:
+            audit_views.reference(res, attr, metric)
+    audit_views.adjusted(res, attr, metric)
 
 
 def parity(res, attr: str, page: str) -> None:

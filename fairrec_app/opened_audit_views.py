@@ -125,21 +125,8 @@ def _full(opened: OpenedAudit) -> None:
         return
     attr, metric = audit_sections.choose(res, PAGE)
     table = audit_sections.groups_and_gap(res, attr, metric, PAGE)
-    if layout.presenter():
-        audit_views.reference(res, attr, metric)
-    else:
-        if INTERSECTION in attr:
-            st.subheader("Which pairs of groups differ?")
-            st.caption("metrics.json keeps every pair for single attributes only (an "
-                       "intersection has hundreds); its gap, above, allows for all of them.")
-        else:
-            audit_views.pairs(res, attr, metric)
-        left, right = st.columns(2)
-        with left:
-            audit_views.vs_rest(res, attr, metric)
-        with right:
-            audit_views.reference(res, attr, metric)
-    audit_views.adjusted(res, attr, metric)
+    audit_sections.comparisons(
+        res, attr, metric, no_pairs=NO_PAIRS if INTERSECTION in attr else None)
     if not layout.presenter():
         audit_views.every_gap(res, attr)
     audit_sections.parity(res, attr, PAGE)
@@ -154,6 +141,11 @@ def _full(opened: OpenedAudit) -> None:
         st.download_button("All figures (JSON)", json.dumps(opened.metrics, indent=2).encode(),
                            "metrics.json", "application/json", icon=":material/download:",
                            on_click="ignore", key=f"{PAGE}.dl.json")
+
+
+#: Why the Open an audit page lists no pairs for an intersection.
+NO_PAIRS = ("metrics.json keeps every pair for single attributes only (an intersection has "
+            "hundreds); its gap, above, allows for all of them.")
 
 
 def _private(opened: OpenedAudit) -> None:

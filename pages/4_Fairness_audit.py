@@ -47,16 +47,7 @@ attr, metric = audit_sections.choose(res, "audit")
 # ---- groups and gaps ----------------------------------------------------------------------------
 table = audit_sections.groups_and_gap(res, attr, metric, "audit")
 
-if layout.presenter():  # the verdicts: the cards above and the ratio chart; no p-value tables
-    audit_views.reference(res, attr, metric)
-else:
-    audit_views.pairs(res, attr, metric)
-    left, right = st.columns(2)
-    with left:
-        audit_views.vs_rest(res, attr, metric)
-    with right:
-        audit_views.reference(res, attr, metric)
-audit_views.adjusted(res, attr, metric)
+audit_sections.comparisons(res, attr, metric)
 reranked_on = bool(cur.reranking.active and use_reranked)
 lists_key = f"{cur.ms.key}|{k}|{cur.reranking.label if reranked_on else ''}"
 privacy_views.section(cur, lists, res, lists_key, attr, metric)
