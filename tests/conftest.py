@@ -51,11 +51,43 @@ def demo_split(demo):
     return split_dataset(demo, method="random", test_size=0.2, seed=42)
 
 
+#: The start of every skip of a Spark test (counted into one line at the end).
+SPARK_SKIP = "Spark engine tests skipped"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] SparkSession for every Spark test (few shuffle partitions); without Java or
+    pyspark the tests skip with one line saying what is missing — unless
+    ``FAIRREC_REQUIRE_SPARK=1`` (as ``.ci/run`` sets), when they fail instead."""
+    from fairrec_core.engines._spark import missing, session
+
+    reason = missing()
+    if reason:
+        message = f"{SPARK_SKIP}: {reason}"
+        if os.environ.get("FAIRREC_REQUIRE_SPARK") == "1":
+            pytest.fail(f"{message} (FAIRREC_REQUIRE_SPARK=1: the Spark tests must run)")
+        pytest.skip(message)
+    s = session(master="local[2]", memory_limit="1GB")
+    s.conf.set("spark.sql.shuffle.partitions", "2")
+    yield s
+    s.stop()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Count the data tests skipped for want of MovieLens 100K (written last, by unconfigure)."""
+    skipped = terminalreporter.stats.get("skipped", [])
     config._fairrec_data_skips = sum(
-        "MovieLens 100K not found" in str(getattr(r, "longrepr", ""))
-        for r in terminalreporter.stats.get("skipped", []))
+        "MovieLens 100K not found" in str(getattr(r, "longrepr", "")) for r in skipped)
+    spark = [_skip_message(r) for r in skipped]
+    spark = [t[t.index(SPARK_SKIP):] for t in spark if SPARK_SKIP in t]
+    config._fairrec_spark_skips = (len(spark), spark[0] if spark else "")
+
+
+def _skip_message(report) -> str:
+    """A skip's message (its longrepr is ``(path, line, message)``)."""
+    longrepr = getattr(report, "longrepr", None)
+    return str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr or "")
 
 
 def pytest_unconfigure(config):
@@ -65,3 +97,6 @@ def pytest_unconfigure(config):
     if n and reporter is not None:
         reporter.write_line(f"{n} tests needing MovieLens 100K were skipped: {DATA_HINT} "
                             "(FAIRREC_REQUIRE_DATA=1 makes them fail instead)")
+    n, why = getattr(config, "_fairrec_spark_skips", (0, ""))
+    if n and reporter is not None:
+        reporter.write_line(f"{n} {why} (FAIRREC_REQUIRE_SPARK=1 makes them fail instead)")

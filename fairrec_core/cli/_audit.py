@@ -203,7 +203,7 @@ def run_audit(args) -> int:
                           args.policy, *_duckdb.inputs(args),
                           *_privacy.inputs(args)])
     check_target(args.out, **target)  # before any work: a refused --out costs nothing
-    if args.engine == "duckdb":
+    if args.engine in ("duckdb", "spark"):
         result, source, summary, files = _duckdb.audit(
             args, say, lambda attrs, items: _resolve(gates, policy, args.k, attrs, items))
         gates = _resolve(gates, policy, args.k, result.attributes, result.item_attributes)

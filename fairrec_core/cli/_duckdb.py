@@ -8,7 +8,11 @@ table is ``users.parquet`` instead of ``users.csv`` (10M users: seconds instead 
 The users and items come from ``--data`` (loaded in memory: the history is its interactions
 without the test pairs, as with the in-memory engine) or, for data too large for that, from
 ``--users`` and ``--items`` files with optional ``--interactions`` (the history is those
-without the test pairs)."""
+without the test pairs).
+
+``--engine spark [--master local[2]]`` computes the same files on Spark
+(:class:`fairrec_core.engines.SparkContext`): the inputs are checked as with DuckDB, the
+per-user table, sums and Poisson bootstrap run as Spark SQL."""
 
 from __future__ import annotations
 
@@ -18,17 +22,23 @@ import tempfile
 
 from fairrec_core.errors import DataError
 
-#: The options that only the DuckDB engine reads.
+#: The options that only the DuckDB (and Spark) engine reads.
 DUCKDB_OPTIONS = ("memory_limit", "threads", "users", "items", "interactions")
+#: The options that only the Spark engine reads.
+SPARK_OPTIONS = ("master",)
 #: ``fairrec_core.engines.ENGINES``, copied so that building the parser imports no heavy
 #: package (a test checks that the two agree).
-ENGINES = ("memory", "duckdb")
+ENGINES = ("memory", "duckdb", "spark")
 
 
 def add_arguments(p) -> None:
     p.add_argument("--engine", choices=ENGINES, default="memory",
-                   help="where the audit is computed: memory (default; small inputs) or duckdb "
-                        "(SQL over CSV or Parquet files, out of core; --recommendations only)")
+                   help="where the audit is computed: memory (default; small inputs), duckdb "
+                        "(SQL over CSV or Parquet files, out of core; --recommendations only) "
+                        "or spark (the same on Spark; needs Java 17)")
+    p.add_argument("--master", metavar="URL",
+                   help="spark: the master (default local[2]; spark://host:7077, yarn, "
+                        "k8s://https://host:443)")
     p.add_argument("--memory-limit", metavar="SIZE",
                    help="duckdb: memory DuckDB may use before spilling to disk (e.g. 4GB; "
                         "default half the machine's memory)")
@@ -46,6 +56,8 @@ def add_arguments(p) -> None:
 def check_arguments(args) -> None:
     """One line for a combination the chosen engine cannot run (before any work)."""
     given = [o for o in DUCKDB_OPTIONS if getattr(args, o) is not None]
+    if args.engine != "spark" and getattr(args, "master", None) is not None:
+        raise DataError("--master needs --engine spark")
     if args.engine == "memory":
         if given:
             flag = "--" + given[0].replace("_", "-")
@@ -74,9 +86,12 @@ def audit(args, say, check):
     """``(result, source, summary, files)``: the audit, the settings to record, a dataset
     summary for the report and ``{name: text or writer}`` for ``--out``. ``check(attributes,
     item_attributes)`` runs before the lists are read (gates, policy)."""
-    from fairrec_core.engines import DuckDBContext, _rows
+    from fairrec_core.engines import DuckDBContext, SparkContext, _rows
 
-    common = dict(k=args.k, groups=args.groups, intersections=not args.no_intersections,
+    spark = args.engine == "spark"
+    context = SparkContext if spark else DuckDBContext
+    extra = {"master": args.master or "local[2]"} if spark else {}
+    common = dict(**extra,k=args.k, groups=args.groups, intersections=not args.no_intersections,
                   include_uninformative=args.include_unspecified,
                   reference=_reference(args.reference), memory_limit=args.memory_limit,
                   threads=args.threads, max_test_users=_rows.MAX_USERS)
@@ -85,16 +100,18 @@ def audit(args, say, check):
 
         say(f"loading {args.data}")
         data = load_from_args(args)
-        ctx = DuckDBContext.from_dataset(data, test=args.test, test_label=args.test, **common)
+        ctx = context.from_dataset(data, test=args.test, test_label=args.test, **common)
         summary = data.describe()
     else:
         say(f"reading {args.users} and {args.items} with DuckDB")
-        ctx = DuckDBContext.from_files(users=args.users, items=args.items, test=args.test,
+        ctx = context.from_files(users=args.users, items=args.items, test=args.test,
                                        interactions=args.interactions, mapping=_mapping(args),
                                        **common)
         summary = {"name": os.path.basename(str(args.users).rstrip("/")), "users": ctx.n_users,
                    "items": ctx.n_items}
     try:
+        if spark:
+            say(f"spark: master {ctx.master}; the inputs are checked by DuckDB")
         say(f"duckdb: {ctx.n_users:,} users, {ctx.n_items:,} items, memory limit "
             f"{ctx.connection.memory_limit / 2**30:.1f} GiB, {ctx.threads} threads")
         check([g.attribute for g in ctx.groupings], [a.name for a in ctx.item_attributes])
@@ -114,8 +131,9 @@ def audit(args, say, check):
     finally:
         ctx.close()
     source = {"model": "imported lists", "recommendations": str(args.recommendations),
-              "test": str(args.test), "scores": ctx.lists.score_source, "engine": "duckdb",
-              "memory_limit_bytes": ctx.connection.memory_limit, "threads": ctx.threads}
+              "test": str(args.test), "scores": ctx.lists.score_source, "engine": args.engine,
+              "memory_limit_bytes": ctx.connection.memory_limit, "threads": ctx.threads,
+              **({"master": ctx.master} if spark else {})}
     if not args.data:
         source.update(users=str(args.users), items=str(args.items),
                       interactions=None if args.interactions is None else str(args.interactions))

@@ -9,6 +9,9 @@ numpy (:func:`formulation_metrics`, held against :mod:`fairrec_core.metrics` by 
 
 - :class:`DuckDBContext`: ``from_dataset(data, test=...)`` or ``from_files(users=, items=,
   test=, interactions=)``, then ``audit(recommendations, ...)``.
+- :class:`SparkContext`: the same on Spark (``master="local[2]"``, ``spark://...``, YARN,
+  Kubernetes): the per-user table, the sums and the Poisson bootstrap in Spark SQL generated
+  from the same formulas (``dialect="spark"``).
 - :func:`poisson_weights`: the hashed Poisson(1) bootstrap weights (the SQL draws the same).
 - :func:`read_table`: a CSV or Parquet file, folder or glob as a DataFrame (for the in-memory
   engine's readers).
@@ -22,9 +25,10 @@ from fairrec_core.engines._poisson import weighted_sql
 from fairrec_core.engines._poisson import weights as poisson_weights
 from fairrec_core.engines._rows import MAX_USERS, quotas
 from fairrec_core.engines._sources import is_csv_file, read_table
+from fairrec_core.engines._sparkctx import SparkContext
 
 #: The engines an audit can run on (the command line's ``--engine``).
-ENGINES = ("memory", "duckdb")
+ENGINES = ("memory", "duckdb", "spark")
 
 __all__ = [
     "CALIBRATION",
@@ -32,6 +36,7 @@ __all__ = [
     "MAX_USERS",
     "MEMORY_SHARE",
     "DuckDBContext",
+    "SparkContext",
     "UserMetric",
     "default_memory_limit",
     "formulation_metrics",

@@ -138,7 +138,8 @@ def assemble(ctx, lists, *, n_bootstrap: int, n_permutations: int, seed, level: 
     _, perm_rng = np.random.default_rng(seed).spawn(2)  # the in-memory engine's stream
     replicates = None
     if n_bootstrap > 0:
-        replicates = poisson_replicates(con, cells.cells, indicator, s, n_resamples=n_bootstrap,
+        replicate = getattr(ctx, "replicates", poisson_replicates)  # Spark: its own SQL
+        replicates = replicate(con, cells.cells, indicator, s, n_resamples=n_bootstrap,
                                         seed=boot_seed, threads=ctx.threads)
     stats = gap_statistics(rows.values, index_rows, means, ok, compared, metrics,
                            n_bootstrap=0, n_permutations=int(n_permutations), boot_rng=None,

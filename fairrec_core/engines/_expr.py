@@ -2,8 +2,8 @@
 
 An :class:`Expr` is a tree of column references, constants, arithmetic, ``log2`` / ``ln``,
 ``greatest`` / ``least``, comparisons, ``where`` (SQL ``CASE``) and ``lookup`` (a constant table
-indexed from 1, SQL ``list_extract``). :func:`to_sql` renders it as a SQL expression (DuckDB
-dialect; the operators used are standard, so a Spark rendering is a small variation) and
+indexed from 1, SQL ``list_extract``). :func:`to_sql` renders it as a SQL expression in DuckDB's or Spark's dialect
+(:data:`DIALECTS`: they differ only in quoting, constants and the constant-table lookup) and
 :func:`evaluate` computes it with numpy on arrays named in an environment. Both renderings take
 the same operations in the same order; constants are written with ``repr`` and cast to DOUBLE, so
 SQL reads exactly the float64 numpy holds.
@@ -121,28 +121,49 @@ def substitute(e: Expr, columns: dict) -> Expr:
     return Expr(e.op, *(substitute(a, columns) if isinstance(a, Expr) else a for a in e.args))
 
 
-def _number(v: float) -> str:
+#: The SQL dialects :func:`to_sql` writes.
+DIALECTS = ("duckdb", "spark")
+
+
+def _number(v: float, dialect: str = "duckdb") -> str:
+    if dialect == "spark":
+        text = "'NaN'" if np.isnan(v) else "'Infinity'" if v > 0 else "'-Infinity'"
+        return f"CAST({text if np.isnan(v) or np.isinf(v) else repr(v)} AS DOUBLE)"
     if np.isnan(v) or np.isinf(v):
         return f"'{v!r}'::DOUBLE"
     return f"{v!r}::DOUBLE"
 
 
-def to_sql(e: Expr) -> str:
-    """The SQL text of ``e`` (fully parenthesised)."""
+def to_sql(e: Expr, dialect: str = "duckdb") -> str:
+    """The SQL text of ``e`` (fully parenthesised) in ``dialect`` (:data:`DIALECTS`). Spark's
+    text is for ``spark.sql.ansi.enabled=false``, where division by zero and log of 0 give NULL
+    (DuckDB: NULL or +-inf; both read back as not finite)."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"expression: unknown SQL dialect {dialect!r}; known: {DIALECTS}")
+    return _sql(e, dialect)
+
+
+def _sql(e: Expr, d: str) -> str:
     op, args = e.op, e.args
     if op == "col":
-        return f'"{args[0]}"'
+        return f"`{args[0]}`" if d == "spark" else f'"{args[0]}"'
     if op == "lit":
-        return _number(args[0])
+        return _number(args[0], d)
     if op in _BINARY:
-        return f"({to_sql(args[0])} {op} {to_sql(args[1])})"
+        return f"({_sql(args[0], d)} {op} {_sql(args[1], d)})"
     if op in _FUNCTIONS or op in ("greatest", "least"):
-        return f"{op}({', '.join(to_sql(a) for a in args)})"
+        return f"{op}({', '.join(_sql(a, d) for a in args)})"
     if op == "where":
-        return f"(CASE WHEN {to_sql(args[0])} THEN {to_sql(args[1])} ELSE {to_sql(args[2])} END)"
+        return (f"(CASE WHEN {_sql(args[0], d)} THEN {_sql(args[1], d)} "
+                f"ELSE {_sql(args[2], d)} END)")
     if op == "lookup":
-        table = ", ".join(_number(v) for v in args[0])
-        return f"list_extract([{table}], CAST({to_sql(args[1])} AS BIGINT))"
+        table = ", ".join(_number(v, d) for v in args[0])
+        if d == "spark":
+            # element_at is 1-based like list_extract; outside the table NULL, as DuckDB's
+            i = f"CAST({_sql(args[1], d)} AS INT)"
+            return (f"(CASE WHEN {i} BETWEEN 1 AND {len(args[0])} THEN "
+                    f"element_at(array({table}), {i}) END)")
+        return f"list_extract([{table}], CAST({_sql(args[1], d)} AS BIGINT))"
     raise ValueError(f"expression: unknown operation {op!r}")  # pragma: no cover
 
 

@@ -77,10 +77,14 @@ def _fmix_sql(x: str) -> list[str]:
             "xor({p}, {p} >> 16)"]
 
 
-def weighted_sql(source: str, *, n_resamples: int, seed: int) -> str:
+def weighted_sql(source: str, *, n_resamples: int, seed: int, dialect: str = "duckdb") -> str:
     """``source`` (a SELECT with an integer ``user`` column) crossed with the resamples
     ``b = 0 .. n_resamples - 1``, with each row's Poisson weight ``w``; rows of weight 0 are
-    left out."""
+    left out. ``dialect="spark"``: the same hash in Spark SQL (:func:`_spark_weighted_sql`)."""
+    if dialect == "spark":
+        return _spark_weighted_sql(source, n_resamples=n_resamples, seed=seed)
+    if dialect != "duckdb":
+        raise ValueError(f"poisson: unknown SQL dialect {dialect!r}")
     seed_term = (int(seed) * C3) & MASK
     sql = (f"SELECT *, (((CAST(user AS UBIGINT) * {C1}::UBIGINT) & {MASK}::UBIGINT) + "
            f"{seed_term}::UBIGINT) & {MASK}::UBIGINT AS _k0 FROM ({source})")
@@ -99,3 +103,34 @@ def weighted_sql(source: str, *, n_resamples: int, seed: int) -> str:
         prev = f"_h{i + 1}"
     count = " + ".join(f"CAST({prev} >= {t}::UBIGINT AS INTEGER)" for t in thresholds())
     return f"SELECT * FROM (SELECT * EXCLUDE ({prev}), {count} AS w FROM ({sql})) WHERE w > 0"
+
+
+def _mul32(x: str, c: int) -> str:
+    """``x * c mod 2^32`` for ``0 <= x, c < 2^32`` in signed 64-bit arithmetic without
+    overflow: ``c = hi * 2^16 + lo``, ``x * c = x * lo + ((x * hi) mod 2^16) * 2^16 (mod
+    2^32)``, every product below 2^48."""
+    lo, hi = c & 0xFFFF, c >> 16
+    return f"((({x}) * {lo} + ((({x}) * {hi}) & 65535) * 65536) & {MASK})"
+
+
+def _fmix_spark(x: str) -> str:
+    x = f"(({x}) ^ shiftright({x}, 16))"
+    x = _mul32(x, F1)
+    x = f"(({x}) ^ shiftright({x}, 13))"
+    x = _mul32(x, F2)
+    return f"(({x}) ^ shiftright({x}, 16))"
+
+
+def _spark_weighted_sql(source: str, *, n_resamples: int, seed: int) -> str:
+    """:func:`weighted_sql` in Spark SQL (BIGINT, no unsigned type): each fmix step a column of
+    its own SELECT so the text stays linear; the helper columns ``_k``, ``_h`` stay in the
+    result (Spark SQL has no ``* EXCLUDE``)."""
+    seed_term = (int(seed) * C3) & MASK
+    sql = (f"SELECT s.*, ({_mul32('CAST(s.user AS BIGINT)', C1)} + {seed_term}) & {MASK} "
+           f"AS _k0 FROM ({source}) s")
+    sql = f"SELECT t.*, {_fmix_spark('t._k0')} AS _k FROM ({sql}) t"
+    sql = (f"SELECT t.*, r.b, (t._k + {_mul32('CAST(r.b AS BIGINT)', C2)}) & {MASK} AS _h0 "
+           f"FROM ({sql}) t CROSS JOIN (SELECT id AS b FROM range({int(n_resamples)})) r")
+    sql = f"SELECT t.*, {_fmix_spark('t._h0')} AS _h FROM ({sql}) t"
+    count = " + ".join(f"CAST(t._h >= {t} AS INT)" for t in thresholds() if t < 2**32)
+    return f"SELECT * FROM (SELECT t.*, {count} AS w FROM ({sql}) t) WHERE w > 0"

@@ -87,7 +87,7 @@ def _kind(agg) -> str:
     return "window"
 
 
-def _calibration(n_mixes: int) -> str:
+def _calibration(n_mixes: int, dialect: str = "duckdb") -> str:
     """Calibration's value over per-user category sums ``_p{c}`` (history) and ``_q{c}``
     (list): the cell formula summed over the categories, p = _p / n_hist, q = _q / m."""
     total = lit(0.0)
@@ -95,19 +95,28 @@ def _calibration(n_mixes: int) -> str:
         cell = {"p": col(f"_p{c}") / col("n_hist"), "q": col(f"_q{c}") / col("m")}
         total = total + where(substitute(CALIBRATION.where, cell),
                               substitute(CALIBRATION.contribution, cell), 0.0)
-    return to_sql(total)
+    return to_sql(total, dialect)
 
 
 def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
                    first: bool, n_mixes: int = PIVOT + 1, n_attributes: int = 0,
-                   mix_codes: tuple | None = None) -> list[str]:
+                   mix_codes: tuple | None = None, dialect: str = "duckdb",
+                   code_columns: tuple | None = None) -> list[str]:
     """The statements adding the users with indices ``lo .. hi - 1`` to ``fr_um`` (created
     by the ``first`` range; see the module docstring). ``n_mixes``: calibration categories
     (up to ``PIVOT``, their weights are columns ``w0 ..`` of the item features);
     ``n_attributes``: item attributes (columns ``v0 ..`` of ``fr_item_values``), for the
     range's share of the slot and history counts (:func:`slot_sql`); ``mix_codes``: where each
     item weighs 1 in the calibration category of its ILD category, the ILD codes of each
-    calibration category (its list sums are then the ILD category counts, not added again)."""
+    calibration category (its list sums are then the ILD category counts, not added again).
+    ``dialect``: the formulas' SQL dialect (:data:`._expr.DIALECTS`); Spark SQL has no
+    ``* EXCLUDE``, so there the columns of ``fr_ucodes`` besides ``user, user_id`` are named
+    (``code_columns``) and those of the per-user aggregates are listed."""
+    d = dialect
+
+    def sql(e) -> str:
+        return to_sql(e, d)
+
     aggregates = _aggregates(user_metrics(k, n_users))
     kinds = {name: _kind(a) for name, a in aggregates.items()}
     rng = within("user", lo, hi)
@@ -126,12 +135,15 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
                "JOIN fr_item_features f ON f.item = h.item")
     slots = (f"SELECT s.*{w} FROM fr_slots s JOIN fr_item_features f ON f.item = s.item"
              if wide and not counted else "fr_slots")
-    plain = [f"{a.how}({to_sql(a.contribution)}) AS {ident(n)}"
+    plain = [f"{a.how}({sql(a.contribution)}) AS {ident(n)}"
              for n, a in aggregates.items() if kinds[n] == "plain"]
+    names = ["m"] + [ident(n) for n, a in aggregates.items() if kinds[n] == "plain"]
     if wide and not counted:
         plain += [f"sum(w{c}) AS _q{c}" for c in range(n_mixes)]
+        names += [f"_q{c}" for c in range(n_mixes)]
     if pivot:
         plain += [f"count(*) FILTER (WHERE cat = {j}) AS _c{j}" for j in range(n_categories)]
+        names += [f"_c{j}" for j in range(n_categories)]
     out.append(f"CREATE OR REPLACE TEMP TABLE fr_agg AS SELECT user, count(*) AS m"
                f"{''.join(', ' + p for p in plain)} FROM ({slots}) GROUP BY user")
     joins, columns = [], []
@@ -147,14 +159,14 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
         if kind == "hits":
             source = ("SELECT *, row_number() OVER (PARTITION BY user ORDER BY pos) AS "
                       "hits_so_far FROM fr_slots WHERE hit = 1")
-            value = f"{a.how}({to_sql(a.contribution)})"
+            value = f"{a.how}({sql(a.contribution)})"
         elif kind == "pairs":
             source = "SELECT user, cat, count(*) AS _n FROM fr_slots GROUP BY user, cat"
             value = "sum(_n * (_n - 1))"
         else:
             features = "".join(f", {sql} AS {f}" for f, sql in SLOT_FEATURES.items())
             source = f"SELECT *{features} FROM fr_slots"
-            value = f"{a.how}({to_sql(a.contribution)})"
+            value = f"{a.how}({sql(a.contribution)})"
         joins.append(f"LEFT JOIN (SELECT user, {value} AS v FROM ({source}) GROUP BY user) "
                      f"{alias} ON {alias}.user = l.user")
         columns.append(f"COALESCE({alias}.v, 0) AS {ident(n)}")
@@ -169,9 +181,9 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
         lists = ([f"({' + '.join(f'l._c{j}' for j in codes) or '0'})" for codes in mix_codes]
                  if counted else [f"l._q{c}" for c in range(n_mixes)])
         mixes = "".join(f", h._p{c}, {q} AS _q{c}" for c, q in enumerate(lists))
-        kl = f"{_calibration(n_mixes)} AS kl"
+        kl = f"{_calibration(n_mixes, d)} AS kl"
     else:
-        cell = to_sql(CALIBRATION.contribution)
+        cell = sql(CALIBRATION.contribution)
         out.append(
             "CREATE OR REPLACE TEMP TABLE fr_kl AS SELECT d.user, sum(" + cell + ") AS kl FROM "
             "(SELECT d.user, d.p AS p, COALESCE(l.w / a.m, 0.0) AS q FROM (SELECT h.user, w.c, "
@@ -179,11 +191,12 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
             "w.item = h.item JOIN fr_uh u ON u.user = h.user GROUP BY h.user, w.c) d "
             "JOIN fr_agg a ON a.user = d.user LEFT JOIN (SELECT r.user, w.c, sum(w.w) AS w "
             "FROM fr_slots r JOIN fr_item_cats w ON w.item = r.item GROUP BY r.user, w.c) l "
-            f"ON l.user = d.user AND l.c = d.c) d WHERE {to_sql(CALIBRATION.where)} "
+            f"ON l.user = d.user AND l.c = d.c) d WHERE {sql(CALIBRATION.where)} "
             "GROUP BY d.user")
         mixes, kl = "", "kl.kl"
     # the range's listed users: with a list (fr_agg) or with test items (fr_ntest)
-    listed = ("SELECT COALESCE(a.user, t.user) AS user, a.* EXCLUDE (user), t.n_test FROM "
+    rest = ("a.* EXCLUDE (user)" if d == "duckdb" else ", ".join(f"a.{n}" for n in names))
+    listed = (f"SELECT COALESCE(a.user, t.user) AS user, {rest}, t.n_test FROM "
               "fr_agg a FULL JOIN fr_ntest t ON t.user = a.user")
     inner = (f"SELECT l.user, COALESCE(l.n_test, 0) AS n_rel, COALESCE(l.m, 0) AS m, "
              f"{', '.join(columns)}, COALESCE(h.n_hist, 0) AS has_history, "
@@ -192,30 +205,33 @@ def user_table_sql(k: int, n_users: int, n_categories: int, lo: int, hi: int, *,
              + ("" if wide else "LEFT JOIN fr_kl kl ON kl.user = l.user ") + " ".join(joins))
     inner = f"SELECT *, {kl} FROM ({inner})" if wide else inner.replace(
         "h.hist_pop FROM", "h.hist_pop, kl.kl FROM")
-    values = [f"CAST(CASE WHEN {to_sql(m.defined)} THEN {to_sql(m.value)} END AS DOUBLE) AS "
+    values = [f"CAST(CASE WHEN {sql(m.defined)} THEN {sql(m.value)} END AS DOUBLE) AS "
               f"{ident(m.name)}" for m in user_metrics(k, n_users)]
-    values.append(f"CAST(CASE WHEN {to_sql(CALIBRATION.defined)} THEN COALESCE(kl, 0.0) END "
+    values.append(f"CAST(CASE WHEN {sql(CALIBRATION.defined)} THEN COALESCE(kl, 0.0) END "
                   f"AS DOUBLE) AS {ident(CALIBRATION.name)}")
+    codes = ("c.* EXCLUDE (user, user_id)" if d == "duckdb"
+             else ", ".join(f"c.{ident(n)}" for n in code_columns))
     select = ("SELECT x.user, c.user_id, CAST(x.n_rel AS INTEGER) AS n_test, CAST(x.n_hist AS "
               "INTEGER) AS n_hist, x.hist_pop, CAST(x.m AS INTEGER) AS m, "
-              f"{', '.join(values)}, c.* EXCLUDE (user, user_id) FROM ({inner}) x JOIN "
+              f"{', '.join(values)}, {codes} FROM ({inner}) x JOIN "
               "fr_p_codes c ON c.user = x.user")
     out.append(f"CREATE OR REPLACE TEMP TABLE fr_um AS {select}" if first
                else f"INSERT INTO fr_um {select}")
-    out += slot_sql(k, rng, n_attributes, first=first)
+    out += slot_sql(k, rng, n_attributes, first=first, dialect=d)
     out += [f"DROP TABLE {t}" for t in ("fr_slots", "fr_agg", "fr_uh", "fr_ntest", "fr_p_codes")
             + (() if wide else ("fr_kl",))]
     return out
 
 
-def slot_sql(k: int, rng: str, n_attributes: int, *, first: bool) -> list[str]:
+def slot_sql(k: int, rng: str, n_attributes: int, *, first: bool,
+             dialect: str = "duckdb") -> list[str]:
     """A range's share of the catalogue counts: slots and exposure per item
     (``fr_item_part``), slots per cell and combination of item attribute values
     (``fr_values_part``) and the listed users' history rows likewise (``fr_hist_part``);
     :func:`slot_totals` adds the ranges up."""
     values = "".join(f", v.v{j}" for j in range(n_attributes))
     parts = {
-        "fr_item_part": (f"SELECT item, count(*) AS slots, sum({to_sql(exposure(k))}) AS "
+        "fr_item_part": (f"SELECT item, count(*) AS slots, sum({to_sql(exposure(k), dialect)}) AS "
                          "exposure FROM fr_slots GROUP BY item"),
         "fr_values_part": (f"SELECT c.cell{values}, count(*) AS n FROM fr_slots s JOIN "
                            "fr_p_codes c ON c.user = s.user JOIN fr_item_values v ON "
