@@ -25,7 +25,7 @@ from fairrec_core.errors import DataError
 #: The options that only the DuckDB (and Spark) engine reads.
 DUCKDB_OPTIONS = ("memory_limit", "threads", "users", "items", "interactions")
 #: The options that only the Spark engine reads.
-SPARK_OPTIONS = ("master",)
+SPARK_OPTIONS = ("master", "spark_stage")
 #: ``fairrec_core.engines.ENGINES``, copied so that building the parser imports no heavy
 #: package (a test checks that the two agree).
 ENGINES = ("memory", "duckdb", "spark")
@@ -39,6 +39,10 @@ def add_arguments(p) -> None:
     p.add_argument("--master", metavar="URL",
                    help="spark: the master (default local[2]; spark://host:7077, yarn, "
                         "k8s://https://host:443)")
+    p.add_argument("--spark-stage", metavar="DIR",
+                   help="spark: folder for the checked tables Spark reads (default a local "
+                        "temporary one; on a cluster a shared folder every executor sees at "
+                        "the same path)")
     p.add_argument("--memory-limit", metavar="SIZE",
                    help="duckdb: memory DuckDB may use before spilling to disk (e.g. 4GB; "
                         "default half the machine's memory)")
@@ -56,8 +60,9 @@ def add_arguments(p) -> None:
 def check_arguments(args) -> None:
     """One line for a combination the chosen engine cannot run (before any work)."""
     given = [o for o in DUCKDB_OPTIONS if getattr(args, o) is not None]
-    if args.engine != "spark" and getattr(args, "master", None) is not None:
-        raise DataError("--master needs --engine spark")
+    for option in SPARK_OPTIONS:
+        if args.engine != "spark" and getattr(args, option, None) is not None:
+            raise DataError(f"--{option.replace('_', '-')} needs --engine spark")
     if args.engine == "memory":
         if given:
             flag = "--" + given[0].replace("_", "-")
@@ -90,7 +95,7 @@ def audit(args, say, check):
 
     spark = args.engine == "spark"
     context = SparkContext if spark else DuckDBContext
-    extra = {"master": args.master or "local[2]"} if spark else {}
+    extra = {"master": args.master or "local[2]", "stage": args.spark_stage} if spark else {}
     common = dict(**extra,k=args.k, groups=args.groups, intersections=not args.no_intersections,
                   include_uninformative=args.include_unspecified,
                   reference=_reference(args.reference), memory_limit=args.memory_limit,

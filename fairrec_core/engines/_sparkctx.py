@@ -44,8 +44,9 @@ HANDED = ("fr_recs", "fr_test", "fr_hist", "fr_ucodes", "fr_item_features", "fr_
 class SparkContext(DuckDBContext):
     """Audit ranked lists on Spark: ``DuckDBContext``'s options plus ``master`` (``local[2]``,
     ``spark://host:7077``, ``yarn``, ``k8s://...``), ``spark`` (a SparkSession to use instead
-    of starting one; it is then not stopped on close) and ``stage`` (a folder for the checked
-    tables; default a temporary one, removed on close)."""
+    of starting one; it is then not stopped on close) and ``stage`` (a folder in which a
+    temporary folder holds the checked tables, removed on close; default the system's
+    temporary folder: on a cluster, a shared folder every executor reads at the same path)."""
 
     def __init__(self, connection, universe, *, master: str = "local[2]", spark=None,
                  stage: str | None = None, **options):
@@ -54,7 +55,9 @@ class SparkContext(DuckDBContext):
         self.master = str(master)
         self._own = spark is None
         self._spark = spark
-        self._own_stage = stage is None
+        if stage is not None:
+            os.makedirs(stage, exist_ok=True)
+            stage = tempfile.mkdtemp(prefix="fairrec-spark-", dir=stage)  # removed on close
         self.stage = stage or tempfile.mkdtemp(prefix="fairrec-spark-")
         self.spark_con: SparkConnection | None = None
 
@@ -152,6 +155,5 @@ class SparkContext(DuckDBContext):
                 self._spark.stop()
                 self._spark = None
         finally:
-            if self._own_stage:
-                shutil.rmtree(self.stage, ignore_errors=True)
+            shutil.rmtree(self.stage, ignore_errors=True)
             super().close()

@@ -145,8 +145,9 @@ def test_cli_spark_writes_duckdbs_files_and_refuses_in_one_line(spark, ml100k_fi
               str(f["recs"]["parquet"]), "--test", str(f["test"]["parquet"]), "--bootstrap",
               "50", "--permutations", "50", "--quiet", "--memory-limit", "1GB"]
     assert main([*common, "--engine", "duckdb", "--out", str(tmp_path / "d")]) == 0
-    assert main([*common, "--engine", "spark", "--master", "local[2]",
-                 "--out", str(tmp_path / "s")]) == 0
+    assert main([*common, "--engine", "spark", "--master", "local[2]", "--spark-stage",
+                 str(tmp_path / "stage"), "--out", str(tmp_path / "s")]) == 0
+    assert list((tmp_path / "stage").iterdir()) == []  # the staged tables are removed
     a = json.loads((tmp_path / "d" / "metrics.json").read_text())
     b = json.loads((tmp_path / "s" / "metrics.json").read_text())
     sa, sb = a.pop("settings"), b.pop("settings")
@@ -164,6 +165,8 @@ def test_cli_spark_writes_duckdbs_files_and_refuses_in_one_line(spark, ml100k_fi
     assert code != 0 and err.count("\n") == 1 and "duplicate" in err, err
     assert main([*common, "--master", "local[1]", "--out", str(tmp_path / "m")]) == 2
     assert "--master needs --engine spark" in capsys.readouterr().err
+    assert main([*common, "--spark-stage", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
+    assert "--spark-stage needs --engine spark" in capsys.readouterr().err
     assert spark.sql("SELECT 1").collect()[0][0] == 1  # the CLI did not stop the shared session
 
 
