@@ -15,6 +15,12 @@ above 100,000 users). Then the growth of time and memory in the number of rows i
 
 Targets: 100M rows in <= 90 s with peak RSS <= 4 GB; 200 replicates in <= 5 min.
 
+``--engines duckdb,spark``: each part also with ``--engine spark --master local[THREADS]``,
+printed beside DuckDB's (no target: the path to a cluster). Its CPU adds the JVM's (the child
+process's descendants, whose CPU and RSS are sampled from /proc every 0.2 s, since the JVM is
+not a waited-for child); the peak RSS is the child's plus the JVM's at the largest sample. The
+growth lines are DuckDB's.
+
 ``--exact``: the exactness check at ML-1M size instead — the demo shop generator at MovieLens
 1M's size (6,040 users, 3,706 items, 1,000,209 interactions), EASE trained on the standard
 split (random 20%, seed 42), its top-10 lists written as CSV and Parquet, audited by both
@@ -23,7 +29,7 @@ gaps, parity, exposure, ...; the bootstrap's columns aside, which differ by desi
 engines' times.
 
 Run: .venv/bin/python benchmarks/bench_scale.py [--rows 1000000 10000000] [--memory-limit 3GB]
-     [--threads 2] [--keep DIR] [--skip c]
+     [--threads 2] [--keep DIR] [--skip c] [--engines duckdb,spark]
      .venv/bin/python benchmarks/bench_scale.py --exact
 """
 
@@ -124,10 +130,42 @@ def generate(folder: Path, rows: int, *, k: int = 10, seed: int = 0) -> dict:
     return counts
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree(pid: int) -> dict:
+    """``{pid: (cpu seconds, rss bytes)}`` of ``pid``'s descendants (not ``pid``), from /proc."""
+    parents, stats = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        stats[int(entry)] = ((int(fields[11]) + int(fields[12])) / _TICK,
+                             int(fields[21]) * _PAGE)
+    out, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        for child, parent in parents.items():
+            if parent == p and child not in out:
+                out[child] = stats[child]
+                todo.append(child)
+    return out
+
+
 def run_audit(folder: Path, out: Path, *, bootstrap: int, permutations: int,
-              memory_limit: str, threads: int) -> dict:
-    """One CLI audit in a child process: wall seconds, peak RSS (bytes), exit status."""
-    cmd = [sys.executable, "-m", "fairrec_core", "audit", "--engine", "duckdb",
+              memory_limit: str, threads: int, engine: str = "duckdb") -> dict:
+    """One CLI audit in a child process: wall seconds, CPU seconds and peak RSS (bytes) of the
+    process and, for Spark, of its JVM (the child's descendants, sampled from /proc every
+    0.2 s: their CPU is their last sample, their RSS is added to the child's at each sample),
+    exit status."""
+    extra = ["--master", f"local[{threads}]"] if engine == "spark" else []
+    cmd = [sys.executable, "-m", "fairrec_core", "audit", "--engine", engine, *extra,
            "--users", str(folder / "users.parquet"), "--items", str(folder / "items.parquet"),
            "--interactions", str(folder / "interactions"), "--test", str(folder / "test"),
            "--recommendations", str(folder / "recs" / "*.parquet"),
@@ -135,13 +173,31 @@ def run_audit(folder: Path, out: Path, *, bootstrap: int, permutations: int,
            "--permutations", str(permutations), "--memory-limit", memory_limit,
            "--threads", str(threads), "--out", str(out), "--force", "--quiet"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    errors = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+    cpu, peak = {}, 0
+    while True:
+        done, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if done:
+            break
+        tree = _tree(proc.pid)
+        cpu.update({p: c for p, (c, _) in tree.items()})
+        try:
+            with open(f"/proc/{proc.pid}/statm") as fh:
+                own = int(fh.read().split()[1]) * _PAGE
+        except OSError:
+            own = 0
+        peak = max(peak, own + sum(r for _, r in tree.values()))
+        time.sleep(0.2)
     seconds = time.perf_counter() - t0
-    err = proc.stderr.read().decode()
+    errors.seek(0)
+    err = errors.read().decode(errors="replace")
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
-            "rss": usage.ru_maxrss * 1024, "status": proc.returncode, "stderr": err.strip()[-400:]}
+    # wait4: the child and the descendants it waited for (pyspark does not wait for its JVM,
+    # killed at exit: its CPU is the last sample of /proc, reported apart and added)
+    return {"seconds": seconds, "cpu_child": usage.ru_utime + usage.ru_stime,
+            "cpu_tree": sum(cpu.values()), "rss": max(usage.ru_maxrss * 1024, peak),
+            "status": proc.returncode, "stderr": err.strip()[-400:]}
 
 
 ML1M_SIZE = "synthetic:users=6040,items=3706,interactions=1000209"
@@ -251,6 +307,9 @@ def main(argv=None) -> int:
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--permutations", type=int, default=200)
     parser.add_argument("--keep", metavar="DIR", help="write the data here and keep it")
+    parser.add_argument("--engines", default="duckdb",
+                        help="comma-separated: duckdb and/or spark (Spark local[THREADS] runs "
+                             "each part beside DuckDB; it needs Java 17)")
     parser.add_argument("--skip", default="", help="parts to skip: a, b and/or c (e.g. 'c')")
     parser.add_argument("--exact", action="store_true",
                         help="the ML-1M-size exactness check instead of the timings")
@@ -258,6 +317,9 @@ def main(argv=None) -> int:
     if args.exact:
         return exact(args.threads)
     parts = [p for p in ("a", "b", "c") if p not in args.skip]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if not engines or set(engines) - {"duckdb", "spark"}:
+        parser.error(f"--engines {args.engines!r}: duckdb and/or spark")
     settings = {"a": (0, 0), "b": (args.bootstrap, 0), "c": (args.bootstrap, args.permutations)}
     results = []
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (other work on the "
@@ -276,17 +338,25 @@ def main(argv=None) -> int:
               f"{sizes['interactions']:,} history and {sizes['test']:,} test rows; "
               f"{disk / 1e9:.2f} GB of Parquet (generated in {gen:.1f} s)", flush=True)
         for part in parts:
-            b, p = settings[part]
-            out = base / f"out-{rows}-{part}"
-            r = run_audit(folder, out, bootstrap=b, permutations=p,
-                          memory_limit=args.memory_limit, threads=args.threads)
-            results.append({"rows": rows, "part": part, **r})
-            label = {"a": "point estimates", "b": f"+ {b} Poisson replicates",
-                     "c": f"+ {b} replicates, {p} permutations"}[part]
-            ok = "" if r["status"] == 0 else f"  FAILED ({r['status']}): {r['stderr']}"
-            print(f"  ({part}) {label:<38} {r['seconds']:8.1f} s wall  {r['cpu']:8.1f} s CPU   "
-                  f"peak RSS {r['rss'] / 2**30:5.2f} GiB{ok}", flush=True)
-            shutil.rmtree(out, ignore_errors=True)
+            for engine in engines:
+                b, p = settings[part]
+                out = base / f"out-{rows}-{part}-{engine}"
+                load = os.getloadavg()[0]
+                r = run_audit(folder, out, bootstrap=b, permutations=p,
+                              memory_limit=args.memory_limit, threads=args.threads,
+                              engine=engine)
+                r["cpu"] = r["cpu_child"] + r["cpu_tree"]
+                if engine == "duckdb":
+                    results.append({"rows": rows, "part": part, **r})
+                label = {"a": "point estimates", "b": f"+ {b} Poisson replicates",
+                         "c": f"+ {b} replicates, {p} permutations"}[part]
+                ok = "" if r["status"] == 0 else f"  FAILED ({r['status']}): {r['stderr']}"
+                jvm = f" (JVM {r['cpu_tree']:.1f} s)" if engine == "spark" else ""
+                name = engine if engine == "duckdb" else f"spark local[{args.threads}]"
+                print(f"  ({part}) {name:<15} {label:<34} {r['seconds']:8.1f} s wall  "
+                      f"{r['cpu']:8.1f} s CPU{jvm}   peak RSS {r['rss'] / 2**30:5.2f} GiB   "
+                      f"load {load:.1f}{ok}", flush=True)
+                shutil.rmtree(out, ignore_errors=True)
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     for part in parts:
