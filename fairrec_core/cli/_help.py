@@ -9,7 +9,8 @@ answers at once), so the few strings it needs from those packages are light copi
 """
 
 SPEC_HELP = (
-    "demo | synthetic:users=N,items=M,interactions=K,seed=S,bias=B | movielens:PATH | csv:DIR"
+    "demo | synthetic:users=N,items=M,interactions=K,seed=S,bias=B | "
+    "scale:users=N,items=M,interactions=K,seed=S | movielens:PATH | csv:DIR"
 )
 SPLIT_METHODS = ("random", "temporal", "leave_last")
 GATE_HELP = ("ATTR:METRIC:STAT>X, e.g. gender:ndcg@10:difference>0.05 or "
