@@ -8,6 +8,7 @@ from fairrec_core.models._base import Progress, ProgressCallback, Recommender
 from fairrec_core.models._bpr import BPR
 from fairrec_core.models._ease import EASE
 from fairrec_core.models._itemknn import ItemKNN
+from fairrec_core.models._listfile import iter_top_n, write_lists
 from fairrec_core.models._params import parse_params
 from fairrec_core.models._persist import (
     list_saved_models,
@@ -52,6 +53,7 @@ __all__ = [
     "TwoTower",
     "UserKNN",
     "available_cpus",
+    "iter_top_n",
     "limit_threads",
     "list_saved_models",
     "load_model",
@@ -60,4 +62,5 @@ __all__ = [
     "read_params",
     "save_model",
     "top_n",
+    "write_lists",
 ]

@@ -82,10 +82,24 @@ FULL_SOFTMAX_ITEMS = 20_000
 SAMPLED_NEGATIVES = 4096
 
 
+class TowerRows:
+    """The item vectors of a tower computed only for the rows asked for: stands in for the
+    ``[n_items, d]`` matrix in the sampled softmax (``shape`` and ``index_select(0, idx)``), so
+    a batch runs the tower over its targets and sampled negatives, not the whole catalogue."""
+
+    def __init__(self, tower, codes, n_items: int):
+        self.tower, self.codes, self.shape = tower, codes, (int(n_items),)
+
+    def index_select(self, dim: int, index):
+        assert dim == 0
+        return self.tower(index, self.codes.index_select(0, index))
+
+
 def softmax_logits(query, item_vectors, targets, rng: np.random.Generator, item_bias=None):
     """``(logits, target_columns, negatives)`` of :func:`softmax_loss`: against the whole
     catalogue (``negatives`` None; column = item) or, above :data:`FULL_SOFTMAX_ITEMS`, the
-    target in column 0 and shared uniform ``negatives`` (an index tensor) in the others."""
+    target in column 0 and shared uniform ``negatives`` (an index tensor) in the others.
+    ``item_vectors`` may be a :class:`TowerRows` above that size."""
     import torch
 
     vectors = item_vectors
@@ -110,10 +124,31 @@ def softmax_loss(query, item_vectors, targets, rng: np.random.Generator, item_bi
     """Cross-entropy of the target items against the whole catalogue (or, for catalogues over
     :data:`FULL_SOFTMAX_ITEMS`, against the targets plus shared uniform negatives).
 
-    ``query``: ``[n, d]``; ``item_vectors``: ``[n_items, d]`` (or a callable giving the vectors
-    of an index tensor); ``targets``: ``[n]`` item indices.
+    ``query``: ``[n, d]``; ``item_vectors``: ``[n_items, d]`` (or, above
+    :data:`FULL_SOFTMAX_ITEMS`, a :class:`TowerRows`); ``targets``: ``[n]`` item indices.
     """
     import torch
 
     logits, columns, _ = softmax_logits(query, item_vectors, targets, rng, item_bias)
     return torch.nn.functional.cross_entropy(logits, columns)
+
+
+#: Users run through the user tower at once by :func:`tower_vectors`.
+TOWER_BATCH = 65_536
+
+
+def tower_vectors(net, user_codes: np.ndarray, item_codes: np.ndarray, cold: np.ndarray):
+    """``(user_vectors, item_vectors, item_bias)`` of a two-tower ``net`` as numpy, under
+    ``torch.inference_mode``: the item tower once over the catalogue, the user tower
+    :data:`TOWER_BATCH` users at a time; ``cold`` users get the features-only vector."""
+    import torch
+
+    net.eval()
+    keep = torch.from_numpy((~cold).astype(np.float32))
+    codes = torch.from_numpy(user_codes)
+    with torch.inference_mode():
+        users = np.concatenate([net.user(ids, codes[ids], keep[ids]).numpy()
+                                for ids in torch.arange(len(user_codes)).split(TOWER_BATCH)])
+        items = net.item(torch.arange(len(item_codes)), torch.from_numpy(item_codes)).numpy()
+        bias = net.item_bias.detach().numpy().copy()
+    return users, items, bias

@@ -23,6 +23,8 @@ from fairrec_core.models._base import Progress, Recommender
 from fairrec_core.models._dpsgd import check_private
 from fairrec_core.models._features import feature_codes
 from fairrec_core.models._torch import (
+    FULL_SOFTMAX_ITEMS,
+    TowerRows,
     check_positive_float,
     check_positive_int,
     positive_lookup,
@@ -30,6 +32,7 @@ from fairrec_core.models._torch import (
     seeded,
     softmax_logits,
     softmax_loss,
+    tower_vectors,
 )
 from fairrec_core.models._torch_fair import (
     FAIRNESS,
@@ -294,7 +297,10 @@ class TwoTower(Recommender):
                     u = torch.from_numpy(users[sel])
                     keep = torch.from_numpy((rng.random(len(sel)) >= drop).astype(np.float32))
                     query = net.user(u, user_codes[u], keep)
-                    vectors = net.item(all_items, item_codes)
+                    # a sampled softmax needs only the batch's rows of the item tower
+                    vectors = (net.item(all_items, item_codes)
+                               if fair is not None or self.n_items_ <= FULL_SOFTMAX_ITEMS
+                               else TowerRows(net.item, item_codes, self.n_items_))
                     targets = torch.from_numpy(items[sel])
                     if weights is None and fair is None:
                         loss = objective = softmax_loss(query, vectors, targets, rng, net.item_bias)
@@ -392,17 +398,8 @@ class TwoTower(Recommender):
     def _take(self, net, cold: np.ndarray) -> None:
         """Precompute both towers for every user and item (what recommend uses); ``cold``
         users (no interactions) get the features-only user vector."""
-        import torch
-
-        net.eval()
-        with torch.no_grad():
-            ids = torch.arange(self.n_users_)
-            keep = torch.from_numpy((~cold).astype(np.float32))
-            self.user_vectors_ = net.user(ids, torch.from_numpy(self.user_codes_), keep).numpy()
-            self.item_vectors_ = net.item(
-                torch.arange(self.n_items_), torch.from_numpy(self.item_codes_)
-            ).numpy()
-            self.item_bias_ = net.item_bias.detach().numpy().copy()
+        self.user_vectors_, self.item_vectors_, self.item_bias_ = tower_vectors(
+            net, self.user_codes_, self.item_codes_, cold)
 
     def _scores(self, users: np.ndarray) -> np.ndarray:
         return self.user_vectors_[users] @ self.item_vectors_.T + self.item_bias_[None, :]
