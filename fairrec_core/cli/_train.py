@@ -1,10 +1,17 @@
 """``train``: fit a model on a dataset's training split, report test accuracy, save it.
 
     python -m fairrec_core train --data SPEC --model NAME [--param key=value ...] --out DIR
+        [--lists FILE.parquet [--lists-k N]] [--test-out FILE.parquet]
+
+``--lists`` writes the top-N of every user, a batch of users at a time
+(:func:`fairrec_core.models.write_lists`), and ``--test-out`` the held-out interactions: the two
+inputs of ``audit --engine duckdb --recommendations FILE --test FILE``, the audit's path for
+data too large to audit in memory.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -41,6 +48,14 @@ def add_parser(sub) -> None:
     )
     train.add_argument("--test-size", type=float, default=0.2, help="test fraction (default 0.2)")
     train.add_argument("--seed", type=int, default=42, help="split seed (default 42)")
+    train.add_argument("--lists", metavar="FILE",
+                       help="also write every user's top-N (user_id, rank, item_id, score) as "
+                       "Parquet, for audit --engine duckdb --recommendations FILE")
+    train.add_argument("--lists-k", type=int, default=CUTOFF, metavar="N",
+                       help=f"N of --lists (default {CUTOFF})")
+    train.add_argument("--test-out", metavar="FILE",
+                       help="also write the held-out interactions (user_id, item_id, value, "
+                       "timestamp) as Parquet, for audit --test FILE")
     train.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=run_train)
@@ -88,6 +103,7 @@ def run_train(args) -> int:
     out = args.out or f"models/{args.model}"
     target = dict(force=args.force, inputs=data_inputs(args.data), flag="--out")
     check_target(out, owned=MODEL_FILES, **target)  # before any work: a refused --out costs nothing
+    _check_files(args)
     data = load_from_args(args)
     if args.split == "none":
         train, test = data, None
@@ -113,6 +129,7 @@ def run_train(args) -> int:
             metrics[f"HR@{CUTOFF}"] = float(hits.any(axis=1).mean())
             metrics["split"] = f"{args.split} test_size={args.test_size} seed={args.seed}"
     folder = save_model(model, out, train=train, metrics=metrics, **target)
+    written = _write_files(args, model, train, test, threads)
     print(f"model         {args.model}")
     print(f"params        {', '.join(f'{k}={v}' for k, v in model.get_params().items()) or '-'}")
     print(f"data          {train.name} ({train.n_users:,} users, {train.n_items:,} items, "
@@ -122,4 +139,73 @@ def run_train(args) -> int:
         if key in metrics:
             print(f"{key:<13} {metrics[key]:.4f}")
     print(f"saved to      {folder}")
+    for line in written:
+        print(line)
     return 0
+
+
+def _check_files(args) -> None:
+    """Refuse ``--lists`` / ``--test-out`` before any work: a bad N, an existing file without
+    ``--force``, a missing folder, or ``--test-out`` with ``--split none``."""
+    from pathlib import Path
+
+    from fairrec_core.errors import DataError
+
+    if args.lists_k < 1:
+        raise DataError(f"--lists-k must be at least 1, got {args.lists_k}")
+    if args.test_out and args.split == "none":
+        raise DataError("--test-out needs a split (--split none holds nothing out)")
+    for flag, path in (("--lists", args.lists), ("--test-out", args.test_out)):
+        if path is None:
+            continue
+        target = Path(path)
+        if target.suffix.lower() != ".parquet":
+            raise DataError(f"{flag} {path}: the file must end in .parquet (the only format "
+                            "written)")
+        if target.exists() and (target.is_dir() or not args.force):
+            raise DataError(f"{flag} {path}: exists; give --force to replace the file")
+        if not target.parent.is_dir():
+            raise DataError(f"{flag} {path}: no folder {target.parent}")
+        if not os.access(target.parent, os.W_OK | os.X_OK):
+            raise DataError(f"{flag} {path}: cannot write in {target.parent}")
+
+
+def _write_files(args, model, train, test, threads) -> list[str]:
+    """Write ``--lists`` and ``--test-out`` (each atomically: a temporary name in the same
+    folder, renamed when complete); the lines to print. A failed write is one line."""
+    from fairrec_core.errors import DataError
+
+    try:
+        return _write(args, model, train, test, threads)
+    except OSError as exc:  # e.g. a full disk: write_atomic left no file under the name
+        raise DataError(f"cannot write {exc.filename or 'the output'}: "
+                        f"{exc.strerror or exc}") from None
+
+
+def _write(args, model, train, test, threads) -> list[str]:
+    from fairrec_core.models import limit_threads, write_lists
+    from fairrec_core.outputs import write_atomic
+
+    lines = []
+    if args.lists:
+        counted = {}
+        start = time.perf_counter()
+        with limit_threads(threads):
+            write_atomic(args.lists, lambda f: counted.setdefault(
+                "rows", write_lists(model, train, f, n=args.lists_k)))
+        lines.append(f"lists         {args.lists} ({model.n_users_:,} users x top "
+                     f"{args.lists_k}, {counted['rows']:,} rows, "
+                     f"{time.perf_counter() - start:.1f} s)")
+    if args.test_out:
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        inter = test.interactions
+        frame = {"user_id": test.user_vocab.lookup(inter["user"]),
+                 "item_id": test.item_vocab.lookup(inter["item"]),
+                 "value": inter["value"].to_numpy(), "timestamp": inter["timestamp"].to_numpy()}
+        table = pa.Table.from_pandas(pd.DataFrame(frame), preserve_index=False)
+        write_atomic(args.test_out, lambda f: pq.write_table(table, f))
+        lines.append(f"test          {args.test_out} ({len(inter):,} held-out interactions)")
+    return lines
