@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from fairrec_core.models._base import chunk_rows
+#: Interactions per slice of the fitted values (a slice's gathered rows: 2 x 256k x factors).
+_SLICE = 1 << 18
 
 
 def solve_side(m: sp.csr_matrix, own: np.ndarray, other: np.ndarray, other_bias: np.ndarray,
@@ -59,22 +60,21 @@ def solve_side(m: sp.csr_matrix, own: np.ndarray, other: np.ndarray, other_bias:
         data_gram = gram - eye
         rhs = rs[:, None] * rhs
 
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))  # each interaction's own row
+    weight = np.float32(alpha) if conf is None else conf
+    if row_scale is not None:
+        weight = weight * rs[rows]
+
     def apply(x: np.ndarray) -> np.ndarray:
         out = x @ gram if row_scale is None else rs[:, None] * (x @ data_gram) + x @ eye
-        step = chunk_rows(m.shape[1])
-        for start in range(0, len(x), step):
-            block = m[start : start + step]
-            rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
-            dense = x[start : start + step] @ w.T
-            if conf is None:
-                vals = alpha * dense[rows, block.indices]
-            else:
-                lo, hi = m.indptr[start], m.indptr[min(start + step, m.shape[0])]
-                vals = conf[lo:hi] * dense[rows, block.indices]
-            if row_scale is not None:
-                vals = vals * rs[start + rows]
-            d = sp.csr_matrix((vals, block.indices, block.indptr), shape=block.shape)
-            out[start : start + step] += d @ w
+        # the interactions' extra confidence times their fitted values x_u . w_j, computed only
+        # at the interactions (never a dense rows x columns block), in slices of interactions
+        vals = np.empty(m.nnz, dtype=np.float32)
+        for lo in range(0, m.nnz, _SLICE):
+            hi = min(lo + _SLICE, m.nnz)
+            vals[lo:hi] = np.einsum("ij,ij->i", x[rows[lo:hi]], w[m.indices[lo:hi]])
+        vals *= weight
+        out += sp.csr_matrix((vals, m.indices, m.indptr), shape=m.shape) @ w
         return out
 
     x = own.copy()
