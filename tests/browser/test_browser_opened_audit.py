@@ -30,8 +30,9 @@ def _cli_folder(root):
     return duck
 
 
-def _grid(page, column: str) -> list[dict]:
-    """The rows of the data grid holding ``column``, from its accessible table."""
+def _grid(page, column: str, needs=()) -> list[dict]:
+    """The rows of the data grid holding ``column``, from its accessible table, once its rows
+    carry ``column`` and every column of ``needs`` (glide fills the table as it draws)."""
     grid = page.locator('[data-testid="stDataFrame"]').filter(has_text=column).first
     grid.wait_for(timeout=30_000)
     grid.scroll_into_view_if_needed()
@@ -42,7 +43,7 @@ def _grid(page, column: str) -> list[dict]:
             [...tr.querySelectorAll('td[role="gridcell"]')].map((td, i) => [head[i],
                                                                           td.textContent])));
         }""")
-        if rows and column in rows[0]:
+        if rows and all(c in rows[0] for c in (column, *needs)):
             return rows
         page.wait_for_timeout(500)
     raise AssertionError(f"the grid with {column!r} did not draw its rows")
@@ -86,7 +87,7 @@ def test_open_a_cli_audit_folder(request, tmp_path, browser):
         assert _metric_value(page, "Difference") == f"{gap['difference']:.3f}"
         assert _metric_value(page, "Ratio") == f"{gap['ratio']:.2f}"
         label = glossary.label("ndcg@10")
-        rows = _grid(page, "95% high")
+        rows = _grid(page, "95% high", needs=("group", label, "95% low", "users"))
         groups = metrics["groups"][attr]
         assert [r["group"] for r in rows] == list(groups)
         for r in rows:

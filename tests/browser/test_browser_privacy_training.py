@@ -48,6 +48,8 @@ def test_privacy_training_draws_the_trade_off_chart(request, tmp_path, browser):
         assert chart["lines"] == 5, chart
         assert chart["points"] == 5 * 2, chart  # no privacy and ε = 8 on each line
         assert wait_for_count(page, '[data-testid="stDataFrame"]', 1) >= 1
-        assert page.get_by_role("button", name="Points (CSV)").count() == 1
+        download = page.get_by_role("button", name="Points (CSV)")
+        download.first.wait_for(timeout=60_000)  # drawn after the table, later when busy
+        assert download.count() == 1
         _full_shot(page, SHOTS / "privacy_training.png")
         assert_plain(page)
