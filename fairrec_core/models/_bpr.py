@@ -7,9 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from fairrec_core.errors import ModelError
 from fairrec_core.models._base import Progress, Recommender
-from fairrec_core.models._dpsgd import check_private, fit_private
+from fairrec_core.models._dpsgd import check_private, fit_private, private_report
 from fairrec_core.models._torch import (
     check_positive_float,
     check_positive_int,
@@ -204,13 +203,7 @@ class BPR(Recommender):
         self.user_factors_ = project_users(self, train, self.user_factors_)
 
     def _fit_private(self, train, progress) -> None:
-        if loss_weights(train) is not None:
-            raise ModelError(f"{self.name}: interaction weights cannot be used with dp_epsilon")
-
-        def report(epoch, total, loss):
-            if progress is not None:
-                progress(Progress(epoch, total, loss, None, f"epoch {epoch}/{total} (DP-SGD)"))
-
+        report = private_report(self, train, progress)
         with seeded(self.random_state):
             self.dp_epsilon_spent_ = fit_private(self, train, report)
 

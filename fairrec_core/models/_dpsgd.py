@@ -35,7 +35,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairrec_core.errors import ModelError
+from fairrec_core.models._base import Progress
 from fairrec_core.models._torch import positive_lookup, sample_negatives
+from fairrec_core.models._torch_fair import loss_weights
+
+
+def private_report(model, train, progress):
+    """The epoch callback ``report(epoch, total, loss)`` of a DP-SGD training (BPR's or the
+    two-tower's) feeding ``progress``; ModelError first if ``train`` has interaction weights
+    (DP-SGD's per-user sensitivity assumes each user's loss unweighted)."""
+    if loss_weights(train) is not None:
+        raise ModelError(f"{model.name}: interaction weights cannot be used with dp_epsilon")
+
+    def report(epoch, total, loss):
+        if progress is not None:
+            progress(Progress(epoch, total, loss, None, f"epoch {epoch}/{total} (DP-SGD)"))
+
+    return report
 
 
 def check_private(model) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from fairrec_core.errors import ModelError
 from fairrec_core.models._base import Progress, Recommender
-from fairrec_core.models._dpsgd import check_private
+from fairrec_core.models._dpsgd import check_private, private_report
 from fairrec_core.models._features import feature_codes
 from fairrec_core.models._torch import (
     FULL_SOFTMAX_ITEMS,
@@ -253,11 +253,9 @@ class TwoTower(Recommender):
         import torch
 
         self.user_features_used_, self.user_codes_, self.user_sizes_ = feature_codes(
-            train.users, self.user_features
-        )
+            train.users, self.user_features)
         self.item_features_used_, self.item_codes_, self.item_sizes_ = feature_codes(
-            train.items, self.item_features
-        )
+            train.items, self.item_features)
         text = self._text(train, progress) if self.item_text else None
         self.dp_epsilon_spent_ = None
         if float(self.dp_epsilon) > 0:
@@ -337,13 +335,7 @@ class TwoTower(Recommender):
 
         from fairrec_core.models._dpsgd_twotower import fit_private
 
-        if loss_weights(train) is not None:
-            raise ModelError(f"{self.name}: interaction weights cannot be used with dp_epsilon")
-
-        def report(epoch, total, loss):
-            if progress is not None:
-                progress(Progress(epoch, total, loss, None, f"epoch {epoch}/{total} (DP-SGD)"))
-
+        report = private_report(self, train, progress)
         with seeded(self.random_state):
             net = self._build_module()
             if text is not None:
@@ -356,11 +348,10 @@ class TwoTower(Recommender):
         """The items' text embeddings, reporting the encoding as step 0 of the training."""
         from fairrec_core.text import item_embeddings
 
-        total = int(self.epochs)
-
         def report(done: int, n: int) -> None:
             if progress is not None:
-                progress(Progress(0, total, None, None, f"embedding item texts {done}/{n}"))
+                progress(Progress(0, int(self.epochs), None, None,
+                                  f"embedding item texts {done}/{n}"))
 
         return item_embeddings(train, progress=report)
 
