@@ -99,4 +99,4 @@ def pytest_unconfigure(config):
                             "(FAIRREC_REQUIRE_DATA=1 makes them fail instead)")
     n, why = getattr(config, "_fairrec_spark_skips", (0, ""))
     if n and reporter is not None:
-        reporter.write_line(f"{n} {why} (FAIRREC_REQUIRE_SPARK=1 makes them fail instead)")
+        reporter.write_line(f"{why} (FAIRREC_REQUIRE_SPARK=1 makes them fail instead)")
